@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DashboardConfig(AppConfig):
+    name = "dashboard"
+    verbose_name = "Support dashboard"
+
+    def ready(self) -> None:
+        from dashboard import checks  # noqa: F401  (registers the system checks)

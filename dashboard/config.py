@@ -1,0 +1,50 @@
+"""Helpers the settings module uses: kept apart so they can be tested alone."""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+
+SECRET_KEY_FILE = ".secret_key"
+
+
+def local_secret_key(base_dir: Path) -> str:
+    """Return this checkout's secret key, generating it once into a git-ignored file."""
+    path = base_dir / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        key = get_random_secret_key()
+        handle.write(key)
+    return key
+
+
+def sqlite_options() -> dict[str, object]:
+    """SQLite as a real multi-process database (web and worker writing at once)."""
+    return {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+
+def check_production(
+    *, secret_key: str, debug: bool, allowed_hosts: list[str], base_url: str, api_key: str
+) -> None:
+    """Refuse to start with a configuration that is unsafe for production."""
+    problems = []
+    if not secret_key:
+        problems.append("SECRET_KEY is not set: give it a long random value.")
+    if debug:
+        problems.append("DEBUG is on: set DEBUG=false (DEBUG shows settings and data).")
+    if not allowed_hosts:
+        problems.append("ALLOWED_HOSTS is empty: list the host names the site answers to.")
+    if base_url and not api_key:
+        problems.append("TECHNOWIZ_API_KEY is not set although TECHNOWIZ_BASE_URL is.")
+    if problems:
+        raise ImproperlyConfigured(
+            "Refusing to start with DJANGO_ENV=production: " + " ".join(problems)
+        )

@@ -1,0 +1,24 @@
+"""Create the demo team (admin, manager, agent): only while the platform is the sandbox."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dashboard.services.team import DEMO_ACCOUNTS, demo_team_create
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts admin, manager and agent (sandbox mode only)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.TECHNOWIZ_SANDBOX:
+            raise CommandError(
+                "Refusing to create demo accounts: a real platform is configured "
+                "(TECHNOWIZ_BASE_URL is set). Demo logins exist only with the sandbox."
+            )
+        demo_team_create(password=settings.DEMO_PASSWORD)
+        names = ", ".join(username for username, _ in DEMO_ACCOUNTS)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo accounts ready: {names} (password from DEMO_PASSWORD).")
+        )

@@ -1,0 +1,38 @@
+"""The team's roles: Django groups holding the dashboard's named permissions."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+PERMISSIONS: dict[str, str] = {
+    "view_users": "Search users by attribute",
+    "view_conversations": "Read conversations",
+    "export_data": "Export user lists and transcripts",
+    "send_broadcast": "Launch WhatsApp template broadcasts",
+    "trigger_flow": "Trigger automation flows",
+    "manage_catalogue": "Keep the template and flow catalogue",
+    "view_audit": "Review the audit log of outbound calls",
+    "manage_team": "Manage accounts and roles",
+}
+
+AGENT = ("view_users", "view_conversations", "export_data")
+MANAGER = (*AGENT, "send_broadcast", "trigger_flow", "manage_catalogue")
+ADMIN = (*MANAGER, "view_audit", "manage_team")
+
+ROLES: dict[str, tuple[str, ...]] = {"agent": AGENT, "manager": MANAGER, "admin": ADMIN}
+
+
+def perm(codename: str) -> str:
+    """The full permission name Django's ``has_perm`` expects."""
+    return f"dashboard.{codename}"
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> str:
+    """The person's highest role: ``admin``, ``manager``, ``agent`` or ``""``."""
+    if not user.is_authenticated:
+        return ""
+    if user.is_superuser:
+        return "admin"
+    names = set(user.groups.values_list("name", flat=True))
+    for role in ("admin", "manager", "agent"):
+        if role in names:
+            return role
+    return ""

@@ -1,0 +1,33 @@
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from dashboard.roles import role_of
+
+
+@dataclass(frozen=True)
+class Member:
+    username: str
+    full_name: str
+    role: str
+    is_active: bool
+    time_zone: str
+    last_login: object
+
+
+def team_members() -> list[Member]:
+    users = get_user_model().objects.prefetch_related("groups").select_related("member")
+    members = []
+    for user in users.order_by("username"):
+        member = getattr(user, "member", None)
+        members.append(
+            Member(
+                username=user.get_username(),
+                full_name=user.get_full_name(),
+                role=role_of(user),
+                is_active=user.is_active,
+                time_zone=(member.time_zone if member else "") or "site default",
+                last_login=user.last_login,
+            )
+        )
+    return members

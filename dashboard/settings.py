@@ -1,0 +1,217 @@
+"""Settings for the Technowiz support dashboard, read from the environment.
+
+Every variable is optional on a laptop; ``DJANGO_ENV=production`` (set by the
+Procfile) turns unsafe values into a refusal to start. The full list, with
+defaults, is in ``.env.example`` and the README.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.utils.csp import CSP
+
+from dashboard.config import check_production, local_secret_key, sqlite_options
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+PRODUCTION = DJANGO_ENV == "production"
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or ("" if PRODUCTION else local_secret_key(BASE_DIR))
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- The Technowiz platform -------------------------------------------------
+# No TECHNOWIZ_BASE_URL means the built-in sandbox: no real customer is contacted.
+TECHNOWIZ_BASE_URL = env.str("TECHNOWIZ_BASE_URL", default="").rstrip("/")
+TECHNOWIZ_SANDBOX = not TECHNOWIZ_BASE_URL
+# In sandbox mode, where the sandbox HTTP server listens (``make run`` starts one);
+# empty means the in-process sandbox.
+TECHNOWIZ_SANDBOX_URL = env.str("TECHNOWIZ_SANDBOX_URL", default="").rstrip("/")
+TECHNOWIZ_API_KEY = env.str(
+    "TECHNOWIZ_API_KEY", default="" if not TECHNOWIZ_SANDBOX else "sandbox-key"
+)
+TECHNOWIZ_CUSTOMER_ID = env.str("TECHNOWIZ_CUSTOMER_ID", default="61179")
+TECHNOWIZ_BOT_KEY = env.str("TECHNOWIZ_BOT_KEY", default="bb67e0773bed4c7e")
+TECHNOWIZ_RATING_ATTRIBUTE = env.str("TECHNOWIZ_RATING_ATTRIBUTE", default="feedback")
+TECHNOWIZ_CONNECT_TIMEOUT = env.float("TECHNOWIZ_CONNECT_TIMEOUT", default=5.0)
+TECHNOWIZ_READ_TIMEOUT = env.float("TECHNOWIZ_READ_TIMEOUT", default=30.0)
+TECHNOWIZ_MAX_RETRIES = env.int("TECHNOWIZ_MAX_RETRIES", default=2)
+TECHNOWIZ_RATE_LIMIT = env.float("TECHNOWIZ_RATE_LIMIT", default=20.0)
+TECHNOWIZ_MAX_CONCURRENCY = env.int("TECHNOWIZ_MAX_CONCURRENCY", default=8)
+TECHNOWIZ_BREAKER_FAILURES = env.int("TECHNOWIZ_BREAKER_FAILURES", default=5)
+TECHNOWIZ_BREAKER_COOLDOWN = env.float("TECHNOWIZ_BREAKER_COOLDOWN", default=30.0)
+USERS_CACHE_SECONDS = env.int("USERS_CACHE_SECONDS", default=60)
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="technowiz-demo")
+
+if PRODUCTION:
+    check_production(
+        secret_key=SECRET_KEY,
+        debug=DEBUG,
+        allowed_hosts=ALLOWED_HOSTS,
+        base_url=TECHNOWIZ_BASE_URL,
+        api_key=TECHNOWIZ_API_KEY,
+    )
+
+# --- Applications -----------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "axes",
+    "technowiz",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.middleware.PersonTimezoneMiddleware",
+    "dashboard.middleware.NoStoreMiddleware",
+    "technowiz.middleware.AuditContextMiddleware",
+    # Axes wants to be last: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+WSGI_APPLICATION = "dashboard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Data -------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A web process and a worker write at once: WAL, IMMEDIATE and a busy
+    # timeout, or "database is locked" loses writes (DESIGN.md, pitfalls).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(sqlite_options())
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Read by the test runner on PostgreSQL too; harmless elsewhere.
+    DATABASES["default"].setdefault("TEST", {})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# One cache every process on the host shares (the database); Redis in production.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://dashboard_cache")}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- People -----------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "login"
+
+# django-axes, set deliberately: its defaults lock by IP only, after 3 failures, forever.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# --- Place and time ---------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = not PRODUCTION  # serve static/ without collectstatic on a laptop
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Security ---------------------------------------------------------------
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Logging ----------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # httpx and httpcore log every URL (phone numbers, user ids) at INFO/DEBUG.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
+}

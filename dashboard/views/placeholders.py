@@ -1,0 +1,25 @@
+"""Screens whose real versions come with later issues; their permissions hold already."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from dashboard.permissions import requires
+
+
+@require_GET
+@requires("view_users")
+def users_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/placeholder.html", {"title": "Users"})
+
+
+@require_GET
+@requires("send_broadcast")
+def broadcasts_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/placeholder.html", {"title": "Broadcasts"})
+
+
+@require_GET
+@requires("view_audit")
+def audit_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/placeholder.html", {"title": "Audit"})

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TechnowizConfig(AppConfig):
+    name = "technowiz"
+    verbose_name = "Technowiz platform"

@@ -1,0 +1,128 @@
+"""Who may open what: private by default, each role exactly its screens."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PUBLIC = {"/accounts/login/", "/healthz"}
+
+ROLE_NAV = {
+    "agent": ["Overview", "Users"],
+    "manager": ["Overview", "Users", "Broadcasts"],
+    "admin": ["Overview", "Users", "Broadcasts", "Audit", "Team"],
+}
+
+SCREENS = {
+    "dashboard:users_list": "view_users",
+    "dashboard:broadcasts_list": "send_broadcast",
+    "dashboard:audit_list": "view_audit",
+    "dashboard:team_list": "manage_team",
+}
+ROLE_PERMS = {
+    "agent": {"view_users"},
+    "manager": {"view_users", "send_broadcast"},
+    "admin": {"view_users", "send_broadcast", "view_audit", "manage_team"},
+}
+
+
+def _all_paths(resolver: URLResolver, prefix: str = "") -> list[str]:
+    """Every routed path, with a sample value for each parameter."""
+    paths = []
+    for entry in resolver.url_patterns:
+        pattern = str(entry.pattern)
+        pattern = re.sub(r"<(?:\w+:)?(\w+)>", "1", pattern).lstrip("^").rstrip("$")
+        pattern = re.sub(r"\(\?P<\w+>[^)]*\)", "1", pattern).replace("\\", "")
+        if isinstance(entry, URLResolver):
+            paths.extend(_all_paths(entry, prefix + pattern))
+        elif isinstance(entry, URLPattern):
+            paths.append("/" + prefix + pattern)
+    return paths
+
+
+@pytest.mark.django_db
+def test_every_page_is_private_except_login_and_healthz(client):
+    paths = _all_paths(get_resolver())
+    assert "/users/" in paths and "/team/admin/" in paths
+    for path in paths:
+        response = client.get(path)
+        if path in PUBLIC:
+            assert response.status_code in (200, 503), path
+            continue
+        assert response.status_code in (302, 404), (path, response.status_code)
+        if response.status_code == 302:
+            assert "/login/" in response["Location"], (path, response["Location"])
+
+
+def _nav_labels(html: str) -> list[str]:
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S).group(1)
+    return re.findall(r"<a [^>]*>([^<]+)</a>", nav)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["agent", "manager", "admin"])
+def test_each_role_sees_exactly_its_navigation(role, make_member, client_for):
+    client = client_for(make_member(f"{role}-x", role))
+    response = client.get(reverse("dashboard:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _nav_labels(html) == ROLE_NAV[role]
+    assert f'<span class="role-badge">{role}</span>' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["agent", "manager", "admin"])
+@pytest.mark.parametrize("url_name", sorted(SCREENS))
+def test_screens_answer_403_without_the_permission(role, url_name, make_member, client_for):
+    client = client_for(make_member(f"{role}-y", role))
+    response = client.get(reverse(url_name))
+    if SCREENS[url_name] in ROLE_PERMS[role]:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+        assert "Your role does not include this screen" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_superuser_counts_as_admin(django_user_model, client_for):
+    boss = django_user_model.objects.create_superuser("boss", "b@example.org", "pw-123456-x")
+    client = client_for(boss)
+    html = client.get(reverse("dashboard:home")).content.decode()
+    assert _nav_labels(html) == ROLE_NAV["admin"]
+    assert client.get(reverse("dashboard:audit_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_person_without_a_role_sees_only_the_overview(django_user_model, client_for):
+    nobody = django_user_model.objects.create_user("nobody", password="pw-123456-x")
+    client = client_for(nobody)
+    assert _nav_labels(client.get("/").content.decode()) == ["Overview"]
+    assert client.get(reverse("dashboard:users_list")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_team_admin_only_for_admins(admin_client_, manager_client):
+    assert admin_client_.get("/team/admin/").status_code == 200
+    assert admin_client_.get("/team/admin/auth/user/").status_code == 200
+    response = manager_client.get("/team/admin/", follow=True)
+    assert response.status_code == 403
+    assert "Your role does not include this screen" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_team_admin_sends_strangers_to_the_one_login_page(client):
+    response = client.get("/team/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.django_db
+def test_team_page_lists_members_and_roles(admin_client_, agent, manager):
+    html = admin_client_.get(reverse("dashboard:team_list")).content.decode()
+    assert "agent1" in html and "manager1" in html
+    assert re.search(r"<td>manager1</td>\s*<td>[^<]*</td>\s*<td>manager</td>", html)
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_are_never_cached(agent_client):
+    response = agent_client.get("/")
+    assert "no-store" in response["Cache-Control"]

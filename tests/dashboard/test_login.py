@@ -1,0 +1,94 @@
+"""Signing in: throttling, the same answer for every failure, safe redirects."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+LOGIN = "/accounts/login/"
+
+
+def _attempt(client, username, password, next_url=""):
+    data = {"username": username, "password": password}
+    if next_url:
+        data["next"] = next_url
+    return client.post(LOGIN, data, REMOTE_ADDR="10.0.0.7")
+
+
+@pytest.mark.django_db
+def test_login_page_renders_and_says_about_the_pause(client):
+    html = client.get(LOGIN).content.decode()
+    assert '<label for="id_username">Username</label>' in html
+    assert "paused for 15 minutes" in html
+
+
+@pytest.mark.django_db
+def test_right_password_signs_in(client, manager):
+    response = _attempt(client, "manager1", PASSWORD)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client, manager):
+    wrong = _attempt(client, "manager1", "nope").content.decode()
+    unknown = _attempt(client, "nobody-here", "nope").content.decode()
+    message = "Please enter a correct username and password"
+    assert message in wrong and message in unknown
+
+
+@pytest.mark.django_db
+def test_five_bad_passwords_lock_the_account_from_that_address(client, manager):
+    for _ in range(4):
+        assert _attempt(client, "manager1", "wrong").status_code == 200
+    locked = _attempt(client, "manager1", "wrong")
+    assert locked.status_code == 429
+    assert "sign-in is paused for 15 minutes" in locked.content.decode()
+    # Even the right password is refused while the pause lasts.
+    after = _attempt(client, "manager1", PASSWORD)
+    assert after.status_code == 429
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_lockout_is_per_username_and_address(client, manager, agent):
+    for _ in range(5):
+        _attempt(client, "manager1", "wrong")
+    # Another person from the same address is not locked out.
+    assert _attempt(client, "agent1", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_success_resets_the_failure_count(client, manager):
+    for _ in range(4):
+        _attempt(client, "manager1", "wrong")
+    assert _attempt(client, "manager1", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(4):
+        assert _attempt(client, "manager1", "wrong").status_code == 200
+
+
+@pytest.mark.django_db
+def test_off_site_next_is_refused(client, manager):
+    response = _attempt(client, "manager1", PASSWORD, next_url="https://evil.example/steal")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_local_next_is_followed(client, manager):
+    response = _attempt(client, "manager1", PASSWORD, next_url="/users/?preset=1")
+    assert response["Location"] == "/users/?preset=1"
+
+
+@pytest.mark.django_db
+def test_logout_needs_post(agent_client):
+    assert agent_client.get(reverse("logout")).status_code == 405
+    assert agent_client.post(reverse("logout")).status_code == 302
+    assert agent_client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_password_change_page_in_the_site_look(agent_client):
+    html = agent_client.get(reverse("password_change")).content.decode()
+    assert "Change your password" in html and "Technowiz support" in html

@@ -1,0 +1,151 @@
+"""Headers and switches that protect the people using the site and their customers."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import OperationalError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_csp_is_strict_and_the_htmx_script_carries_its_nonce(agent_client):
+    response = agent_client.get("/")
+    policy = response["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["default-src"] == "'none'"
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in policy
+    for name in ("object-src", "base-uri", "frame-ancestors"):
+        assert directives[name] == "'none'"
+    nonce = re.search(r"'nonce-([^']+)'", directives["script-src"]).group(1)
+    html = response.content.decode()
+    assert re.search(rf'<script [^>]*nonce="{re.escape(nonce)}"[^>]*htmx', html) or re.search(
+        rf'<script [^>]*htmx[^>]*nonce="{re.escape(nonce)}"', html
+    )
+    # No inline scripts or handlers in the page.
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+@pytest.mark.django_db
+def test_htmx_is_configured_for_the_csp(agent_client):
+    html = agent_client.get("/").content.decode()
+    config = re.search(r'<meta name="htmx-config" content=\'([^\']+)\'>', html).group(1)
+    for part in (
+        '"includeIndicatorStyles": false',
+        '"allowEval": false',
+        '"allowScriptTags": false',
+        '"historyCacheSize": 0',
+    ):
+        assert part in config
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+
+
+@pytest.mark.django_db
+def test_sandbox_banner_only_in_sandbox_mode(agent_client, settings):
+    banner = "Sandbox: no real customer is contacted."
+    settings.TECHNOWIZ_SANDBOX = True
+    assert banner in agent_client.get("/").content.decode()
+    settings.TECHNOWIZ_SANDBOX = False
+    assert banner not in agent_client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_with_a_real_platform(settings, django_user_model):
+    settings.TECHNOWIZ_SANDBOX = False
+    with pytest.raises(CommandError, match="a real platform is configured"):
+        call_command("seed_demo")
+    assert not django_user_model.objects.filter(username="manager").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_the_three_roles(settings, django_user_model, client):
+    settings.TECHNOWIZ_SANDBOX = True
+    settings.DEMO_PASSWORD = "demo-pass-123"
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    for name in ("admin", "manager", "agent"):
+        user = django_user_model.objects.get(username=name)
+        assert list(user.groups.values_list("name", flat=True)) == [name]
+    response = client.post("/accounts/login/", {"username": "manager", "password": "demo-pass-123"})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_healthz_says_503_when_the_database_is_down(client, monkeypatch):
+    from django.db import connection
+
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+def _start_in_production(**env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "SECRET", "DEBUG"))}
+    base.update({"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "dashboard.settings"})
+    base.pop("ALLOWED_HOSTS", None)
+    base.update(env)
+    code = "import django; django.setup(); print('started')"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True, timeout=60
+    )
+
+
+GOOD = {
+    "SECRET_KEY": "q8Zr!vN2#pLx7@Wm4&Tj9$Hc5^Ya1*Bd6(Ke3)Gu0_Fs8+Ro2=Ei7-Lw4",
+    "ALLOWED_HOSTS": "dash.example.com",
+    "DEBUG": "false",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "setting"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"DEBUG": "true"}, "DEBUG"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"TECHNOWIZ_BASE_URL": "https://api.technowiz.example"}, "TECHNOWIZ_API_KEY"),
+    ],
+)
+def test_production_refuses_unsafe_settings(change, setting):
+    result = _start_in_production(**{**GOOD, **change})
+    assert result.returncode != 0
+    assert "Refusing to start with DJANGO_ENV=production" in result.stderr
+    assert setting in result.stderr.splitlines()[-1]
+
+
+def test_production_starts_with_safe_settings():
+    result = _start_in_production(**GOOD)
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_check_deploy_is_clean_in_production():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "SECRET", "DEBUG"))}
+    env.update(GOOD, DJANGO_ENV="production")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
