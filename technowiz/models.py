@@ -1,0 +1,124 @@
+"""The audit log of outbound platform calls: one append-only row per request attempt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+PENDING = "pending"
+OUTCOMES = [
+    (PENDING, "Pending"),
+    ("ok", "OK"),
+    ("client_error", "Client error"),
+    ("server_error", "Server error"),
+    ("network_error", "Network error"),
+    ("unknown", "Unknown"),
+]
+
+
+class ImmutableAuditRow(RuntimeError):
+    """Raised on any attempt to edit or delete audit rows through the application."""
+
+
+def stale_after() -> timedelta:
+    """How long after its start a still-pending row must be a dead process's call."""
+    connect = float(getattr(settings, "TECHNOWIZ_CONNECT_TIMEOUT", 5.0))
+    read = float(getattr(settings, "TECHNOWIZ_READ_TIMEOUT", 30.0))
+    return timedelta(seconds=2 * (connect + read) + 60)
+
+
+class OutboundCallQuerySet(models.QuerySet["OutboundCall"]):
+    """Refuses bulk edits and deletes; completion goes through :meth:`complete_pending`."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableAuditRow("Audit rows cannot be edited.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableAuditRow("Audit rows cannot be deleted.")
+
+    def complete_pending(self, pk: int, **fields: Any) -> int:
+        """Complete one row that is still pending (the only write after its insert)."""
+        if fields.get("outcome", PENDING) == PENDING:
+            raise ValueError("A completion must set a final outcome.")
+        return models.QuerySet.update(self.filter(pk=pk, outcome=PENDING), **fields)
+
+    def with_effective_outcome(self) -> OutboundCallQuerySet:
+        """Annotate ``effective`` : a long-pending row (a dead process) reads ``unknown``."""
+        cutoff = timezone.now() - stale_after()
+        return self.annotate(
+            effective=models.Case(
+                models.When(outcome=PENDING, started_at__lt=cutoff, then=models.Value("unknown")),
+                default=models.F("outcome"),
+                output_field=models.CharField(),
+            )
+        )
+
+
+class OutboundCall(models.Model):
+    """One attempt of one platform request: written before it goes out, completed after."""
+
+    call_id = models.UUIDField(db_index=True, help_text="Shared by the attempts of one call.")
+    attempt = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(max_length=150)
+    origin = models.CharField(max_length=80, help_text='"web:<request id>", "job:<id>", "system"')
+    action = models.CharField(max_length=40)
+    method = models.CharField(max_length=8)
+    path_template = models.CharField(max_length=200)
+    path = models.CharField(max_length=500)
+    query = models.JSONField(default=dict, blank=True)
+    body_summary = models.JSONField(default=dict, blank=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    platform_code = models.IntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=OUTCOMES, default=PENDING)
+    detail = models.CharField(max_length=500, blank=True)
+    response_bytes = models.PositiveIntegerField(null=True, blank=True)
+    retry_after = models.FloatField(null=True, blank=True)
+
+    objects = OutboundCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["-started_at", "-id"], name="tw_call_started"),
+            models.Index(fields=["outcome", "-started_at"], name="tw_call_outcome"),
+            models.Index(fields=["action", "-started_at"], name="tw_call_action"),
+            models.Index(fields=["user", "-started_at"], name="tw_call_user"),
+        ]
+        verbose_name = "outbound call"
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.attempt} {self.effective_outcome} ({self.call_id})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert only: a row is completed by ``complete_pending`` and never edited after."""
+        if not self._state.adding:
+            raise ImmutableAuditRow("Audit rows cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableAuditRow("Audit rows cannot be deleted.")
+
+    @property
+    def effective_outcome(self) -> str:
+        """The outcome, with a row pending long past any timeout shown as ``unknown``."""
+        if (
+            self.outcome == PENDING
+            and self.started_at is not None
+            and self.started_at < timezone.now() - stale_after()
+        ):
+            return "unknown"
+        return self.outcome

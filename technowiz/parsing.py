@@ -1,0 +1,262 @@
+"""Tolerant parsing of platform JSON into typed results.
+
+The live platform is looser than its docs (TECHNOWIZ_API.md, "Variations"): status
+``message`` for ``desc``; ``conversations`` for ``messages``; missing totals;
+``message_type``/``response``; lower-case senders; ISO timestamp strings. Unknown
+extra keys are ignored; a missing required key is an :class:`UnexpectedResponse`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from technowiz.errors import UnexpectedResponse
+from technowiz.types import BroadcastReceipt, ConversationPage, Message, RejectedRow, User
+
+SUCCESS_CODE = 1000
+_SENDERS = {"USER", "BOT", "AGENT"}
+_ISO_TZ = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+class Envelope:
+    """The common ``{"status": {...}, "responseObject": ...}`` wrapper, read loosely."""
+
+    __slots__ = ("code", "desc", "details", "payload")
+
+    def __init__(
+        self, code: int | None, desc: str | None, details: str | None, payload: Any
+    ) -> None:
+        self.code = code
+        self.desc = desc
+        self.details = details
+        self.payload = payload
+
+    @property
+    def ok(self) -> bool:
+        return self.code == SUCCESS_CODE
+
+
+def decode_json(content: bytes) -> Any:
+    """Decode a body as JSON, or raise UnexpectedResponse (HTML pages, truncated bodies)."""
+    if not content.strip():
+        raise UnexpectedResponse(detail="empty body")
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        head = content[:1].decode("latin-1")
+        kind = "an HTML page" if head == "<" else "not JSON"
+        raise UnexpectedResponse(detail=f"body is {kind}") from exc
+
+
+def read_envelope(data: Any) -> Envelope:
+    """Read the status object and payload; ``message`` is accepted for ``desc``."""
+    if not isinstance(data, Mapping):
+        raise UnexpectedResponse(detail="body is not a JSON object")
+    status = data.get("status")
+    code: int | None = None
+    desc: str | None = None
+    if isinstance(status, Mapping):
+        code = _as_int(status.get("code"))
+        desc = _as_str(status.get("desc", status.get("message")))
+    elif "responseObject" in data and status is None:
+        code = SUCCESS_CODE
+    details = data.get("errorDetails", data.get("error_details"))
+    if details is not None and not isinstance(details, str):
+        details = json.dumps(details, default=str)[:500]
+    return Envelope(code, desc, details, data.get("responseObject"))
+
+
+# --- scalars ------------------------------------------------------------------------------
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _as_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Epoch milliseconds (int or digit string) or an ISO-8601 string, as aware UTC."""
+    if value is None or value == "":
+        return None
+    number = _as_int(value)
+    if number is not None:
+        return datetime.fromtimestamp(number / 1000, tz=UTC)
+    if isinstance(value, float):
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    if isinstance(value, str):
+        text = value.strip().replace("/", "-")
+        text = _ISO_TZ.sub(r"\1:\2", text)  # +0530 -> +05:30 (fromisoformat accepts both)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise UnexpectedResponse(detail=f"unreadable timestamp {value[:40]!r}") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    raise UnexpectedResponse(detail="unreadable timestamp")
+
+
+def _frozen(mapping: Any) -> Mapping[str, Any]:
+    if isinstance(mapping, Mapping):
+        return MappingProxyType(dict(mapping))
+    return MappingProxyType({})
+
+
+def _require(obj: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in obj and obj[key] is not None:
+            return obj[key]
+    raise UnexpectedResponse(detail=f"missing key {keys[0]!r}")
+
+
+def _object(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise UnexpectedResponse(detail=f"{what} is not an object")
+    return value
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+def parse_user(raw: Any) -> User:
+    """One user of ``/users``; attribute values become strings."""
+    obj = _object(raw, "user")
+    attributes = obj.get("attributes") or {}
+    if not isinstance(attributes, Mapping):
+        attributes = {}
+    return User(
+        user_id=str(_require(obj, "user_id", "userId", "id")),
+        name=_as_str(obj.get("name")),
+        channel=_as_str(obj.get("channel")) or "",
+        phone=_as_str(obj.get("phone_no", obj.get("phone_number", obj.get("phone")))) or None,
+        email=_as_str(obj.get("email")) or None,
+        created_at=parse_time(obj.get("created_at")),
+        last_active_at=parse_time(obj.get("last_active_at")),
+        attributes=MappingProxyType(
+            {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in attributes.items()}
+        ),
+    )
+
+
+def parse_users(payload: Any) -> list[User]:
+    """The ``responseObject`` of ``/users``: ``{"count", "users"}`` or a bare list."""
+    if isinstance(payload, Mapping):
+        payload = payload.get("users", [])
+    if payload is None:
+        return []
+    if not isinstance(payload, list):
+        raise UnexpectedResponse(detail="users is not a list")
+    return [parse_user(item) for item in payload]
+
+
+def parse_message(raw: Any, index: int = 0) -> Message:
+    """One conversation message, whatever spelling the platform used."""
+    obj = _object(raw, "message")
+    timestamp = parse_time(_require(obj, "timestamp", "created_at", "time"))
+    assert timestamp is not None
+    sender = str(_require(obj, "sender", "sender_type")).strip().upper()
+    if sender not in _SENDERS:
+        raise UnexpectedResponse(detail=f"unknown sender {sender[:20]!r}")
+    kind = (_as_str(obj.get("type", obj.get("message_type"))) or "TEXT").strip().upper()
+    payload: Any = obj.get("payload")
+    text_value = obj.get("text", obj.get("response"))
+    text = _as_str(text_value)
+    if text is None and isinstance(text_value, Mapping):
+        text = _as_str(text_value.get("text"))
+        if payload is None:
+            payload = text_value
+    file_obj = obj.get("file")
+    file_url = file_mime = None
+    if isinstance(file_obj, Mapping):
+        file_url = _as_str(file_obj.get("url"))
+        file_mime = _as_str(file_obj.get("mimeType", file_obj.get("mime_type")))
+    elif isinstance(payload, Mapping) and isinstance(payload.get("url"), str):
+        file_url = payload["url"]
+    message_id = _as_str(obj.get("message_id", obj.get("id")))
+    return Message(
+        message_id=message_id or f"{int(timestamp.timestamp() * 1000)}-{index}",
+        timestamp=timestamp,
+        sender=sender,  # type: ignore[arg-type]
+        type=kind,
+        text=text,
+        agent_name=_as_str(obj.get("agent_name")),
+        payload=_frozen(payload),
+        file_url=file_url,
+        file_mime=file_mime,
+    )
+
+
+def parse_conversation(
+    payload: Any, *, user_id: str, page: int, page_size: int
+) -> ConversationPage:
+    """A page of ``/conversations``; totals may be missing."""
+    obj = _object(payload, "conversation")
+    raw_messages = obj.get("messages")
+    if raw_messages is None:
+        raw_messages = obj.get("conversations")
+    if raw_messages is None:
+        raw_messages = []
+    if not isinstance(raw_messages, list):
+        raise UnexpectedResponse(detail="messages is not a list")
+    return ConversationPage(
+        user_id=_as_str(obj.get("user_id")) or user_id,
+        page=_as_int(obj.get("page_number", obj.get("page"))) or page,
+        page_size=_as_int(obj.get("page_size")) or page_size,
+        total_records=_as_int(obj.get("total_records")),
+        total_pages=_as_int(obj.get("total_pages")),
+        messages=tuple(parse_message(item, i) for i, item in enumerate(raw_messages)),
+    )
+
+
+def parse_receipt(payload: Any, *, broadcast_id: str) -> BroadcastReceipt:
+    """The broadcast answer: accepted count and rejected rows."""
+    obj = _object(payload, "broadcast receipt")
+    accepted = _as_int(_require(obj, "accepted_count", "acceptedCount"))
+    if accepted is None:
+        raise UnexpectedResponse(detail="accepted_count is not a number")
+    rejected = []
+    for item in obj.get("rejected") or []:
+        row = _object(item, "rejected row")
+        rejected.append(
+            RejectedRow(
+                row=_as_int(row.get("row")) or 0,
+                phone_number=_as_str(row.get("phone_number")) or "",
+                reason=_as_str(row.get("reason")) or "",
+            )
+        )
+    return BroadcastReceipt(
+        broadcast_id=_as_str(obj.get("broadcast_id")) or broadcast_id,
+        accepted_count=accepted,
+        rejected=tuple(rejected),
+    )
+
+
+def parse_trigger(payload: Any) -> None:
+    """The flow trigger answers ``true``; anything else is not a confirmation."""
+    if payload is True or (isinstance(payload, Mapping) and payload):
+        return
+    raise UnexpectedResponse(detail="flow trigger not confirmed")
