@@ -213,5 +213,6 @@ LOGGING = {
         # httpx and httpcore log every URL (phone numbers, user ids) at INFO/DEBUG.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }

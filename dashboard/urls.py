@@ -3,12 +3,25 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from dashboard.admin import team_admin
-from dashboard.views import health, home, placeholders, team
+from dashboard.views import conversations, health, home, placeholders, team, users
 
 app_urls = (
     [
         path("", home.home, name="home"),
-        path("users/", placeholders.users_list, name="users_list"),
+        path("users/", users.users_list, name="users_list"),
+        path("users/selection/", users.users_select, name="users_select"),
+        path("users/export.csv", users.users_export, name="users_export"),
+        path("users/<str:user_id>/conversation/", conversations.conversation, name="conversation"),
+        path(
+            "users/<str:user_id>/conversation/rating/",
+            conversations.conversation_rating,
+            name="conversation_rating",
+        ),
+        path(
+            "users/<str:user_id>/conversation/export/",
+            conversations.conversation_export,
+            name="conversation_export",
+        ),
         path("broadcasts/", placeholders.broadcasts_list, name="broadcasts_list"),
         path("audit/", placeholders.audit_list, name="audit_list"),
         path("team/", team.team_list, name="team_list"),

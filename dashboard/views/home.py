@@ -1,8 +1,23 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from dashboard.rendering import render_screen
+from dashboard.roles import perm
+from dashboard.selectors.overview import platform_health, rating_distribution
+from technowiz.errors import TechnowizError
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/home.html")
+    """The overview: ratings at a glance, who needs attention, the platform's health."""
+    context: dict = {
+        "health": platform_health(),
+        "rating_attribute": settings.TECHNOWIZ_RATING_ATTRIBUTE,
+    }
+    if request.user.has_perm(perm("view_users")):
+        try:
+            context["ratings"] = rating_distribution()
+        except TechnowizError as error:
+            context["platform_error"] = error
+    return render_screen(request, "dashboard/home.html", "ratings", context)

@@ -8,12 +8,6 @@ from dashboard.permissions import requires
 
 
 @require_GET
-@requires("view_users")
-def users_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/placeholder.html", {"title": "Users"})
-
-
-@require_GET
 @requires("send_broadcast")
 def broadcasts_list(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/placeholder.html", {"title": "Broadcasts"})

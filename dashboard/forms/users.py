@@ -1,0 +1,75 @@
+"""What a person may ask of the users page, checked before any platform call."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from dashboard.selectors.users import SORTS, UserFilter
+
+PRESETS = {
+    "1": ("1 star", ("1",)),
+    "1-2": ("1-2 stars", ("1", "2")),
+}
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+class UsersQueryForm(forms.Form):
+    """The users page's state, all of it from the URL."""
+
+    preset = forms.ChoiceField(
+        choices=[("", "Custom filter")] + [(k, label) for k, (label, _) in PRESETS.items()],
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the presets."},
+    )
+    attribute = forms.CharField(label="Attribute", max_length=100, required=False, strip=True)
+    value = forms.CharField(label="Value", max_length=200, required=False, strip=False)
+    q = forms.CharField(label="Search in results", max_length=100, required=False)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=list(SORTS.items()),
+        required=False,
+        error_messages={"invalid_choice": "Choose a sort order from the list."},
+    )
+    size = forms.TypedChoiceField(
+        label="Per page",
+        choices=[(str(n), str(n)) for n in PAGE_SIZES],
+        coerce=int,
+        required=False,
+        empty_value=50,
+        error_messages={"invalid_choice": "Page size must be 25, 50, 100 or 200."},
+    )
+    page = forms.IntegerField(
+        min_value=1,
+        required=False,
+        error_messages={
+            "invalid": "The page must be a whole number, 1 or more.",
+            "min_value": "The page must be a whole number, 1 or more.",
+        },
+    )
+
+    def has_filter(self) -> bool:
+        """Whether the person asked for any users yet (a bare visit shows the presets)."""
+        return any(self.data.get(name) for name in ("preset", "attribute", "value"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("preset"):
+            data["attribute"] = settings.TECHNOWIZ_RATING_ATTRIBUTE
+            data["values"] = PRESETS[data["preset"]][1]
+        elif self.has_filter() and "preset" not in self.errors:
+            if not data.get("attribute"):
+                self.add_error("attribute", "Enter the attribute name, for example feedback.")
+            if not data.get("value"):
+                self.add_error("value", "Enter the value to match, for example 1.")
+            elif data["value"] != data["value"].strip():
+                self.add_error("value", "The value has spaces at its start or end; remove them.")
+            data["values"] = (data.get("value") or "",)
+        data["sort"] = data.get("sort") or "last_active"
+        data["size"] = data.get("size") or 50
+        data["page"] = data.get("page") or 1
+        data["q"] = data.get("q") or ""
+        return data
+
+    def user_filter(self) -> UserFilter:
+        return UserFilter(self.cleaned_data["attribute"], tuple(self.cleaned_data["values"]))

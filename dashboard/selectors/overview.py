@@ -1,0 +1,72 @@
+"""Reads for the overview: the rating distribution and the platform's health."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dashboard.selectors.users import UserFilter, users_matching
+from technowiz.models import OutboundCall
+
+STARS = ("1", "2", "3", "4", "5")
+
+
+@dataclass(frozen=True)
+class RatingBar:
+    stars: str
+    count: int
+    percent: float  # of the largest bar, for drawing
+
+
+@dataclass(frozen=True)
+class RatingDistribution:
+    bars: tuple[RatingBar, ...]
+    fetched_age_seconds: int
+
+    @property
+    def total(self) -> int:
+        return sum(bar.count for bar in self.bars)
+
+    @property
+    def needs_attention(self) -> int:
+        return sum(bar.count for bar in self.bars if bar.stars in ("1", "2"))
+
+
+def rating_distribution() -> RatingDistribution:
+    """How many users gave each star value: one cached user set per value.
+
+    Raises ``TechnowizError`` when the platform must be asked and fails.
+    """
+    attribute = settings.TECHNOWIZ_RATING_ATTRIBUTE
+    sets = [users_matching(user_filter=UserFilter(attribute, (stars,))) for stars in STARS]
+    counts = [len(s.users) for s in sets]
+    largest = max(counts) or 1
+    bars = tuple(
+        RatingBar(stars, count, round(100 * count / largest, 1))
+        for stars, count in zip(STARS, counts, strict=True)
+    )
+    return RatingDistribution(bars, max(s.age_seconds for s in sets))
+
+
+@dataclass(frozen=True)
+class PlatformHealth:
+    calls_last_hour: int
+    failed_last_hour: int
+    last_error: OutboundCall | None
+
+    @property
+    def error_rate(self) -> float:
+        return self.failed_last_hour / self.calls_last_hour if self.calls_last_hour else 0.0
+
+
+def platform_health(*, now: datetime | None = None) -> PlatformHealth:
+    """Calls to the platform in the last hour, how many failed, and the last failure."""
+    since = (now or timezone.now()) - timedelta(hours=1)
+    failed = ~Q(outcome__in=("ok", "pending"))
+    stats = OutboundCall.objects.filter(started_at__gte=since).aggregate(
+        calls=Count("id"), failed=Count("id", filter=failed)
+    )
+    last_error = OutboundCall.objects.filter(failed).order_by("-started_at", "-id").first()
+    return PlatformHealth(stats["calls"], stats["failed"], last_error)

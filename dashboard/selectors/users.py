@@ -1,0 +1,253 @@
+"""Reads about the platform's users: matched sets, fetched once and kept.
+
+A matched set (every user matching an attribute filter) comes from the platform
+in one call with no paging, possibly tens of thousands of users. It is kept in
+the shared cache (every process sees it) for ``USERS_CACHE_SECONDS``; each
+process also keeps the decoded set of the few filters it served last, so paging,
+sorting and searching cost no platform call and no decoding.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from hashlib import sha256
+from types import MappingProxyType
+
+from django.conf import settings
+from django.core.cache import cache
+
+from technowiz.client import get_client
+from technowiz.types import User
+
+SORTS = {
+    "last_active": "Last active, newest first",
+    "-last_active": "Last active, oldest first",
+    "name": "Name, A to Z",
+    "-name": "Name, Z to A",
+}
+ATTRIBUTE_NAMES_KEY = "users:attribute-names"
+_LOCAL_SLOTS = 8
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """Which users: ``attribute`` equal to any of ``values`` (a union, each user once)."""
+
+    attribute: str
+    values: tuple[str, ...]
+
+    @property
+    def cache_key(self) -> str:
+        digest = sha256(repr((self.attribute, self.values)).encode()).hexdigest()[:32]
+        return f"users:set:{digest}"
+
+    def describe(self) -> str:
+        return f"{self.attribute} = " + " or ".join(f"“{v}”" for v in self.values)
+
+
+@dataclass
+class MatchedSet:
+    """Every user matching a filter, as fetched at ``fetched_at`` (epoch seconds)."""
+
+    filter: UserFilter
+    users: tuple[User, ...]
+    fetched_at: float
+    _orders: dict[str, tuple[User, ...]] = field(default_factory=dict, repr=False)
+    _haystack: dict[str, str] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
+
+    def ordered(self, sort: str) -> tuple[User, ...]:
+        """The users in ``sort`` order, computed once per set and kept."""
+        with self._lock:
+            if sort not in self._orders:
+                self._orders[sort] = _sort_users(self.users, sort)
+            return self._orders[sort]
+
+    def search(self, sort: str, text: str) -> tuple[User, ...]:
+        """Users whose name, phone or user id contains ``text`` (case-insensitive)."""
+        needle = text.casefold().strip()
+        ordered = self.ordered(sort)
+        if not needle:
+            return ordered
+        with self._lock:
+            if self._haystack is None:
+                self._haystack = {
+                    u.user_id: "\n".join((u.name or "", u.phone or "", u.user_id)).casefold()
+                    for u in self.users
+                }
+            haystack = self._haystack
+        return tuple(u for u in ordered if needle in haystack[u.user_id])
+
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def _sort_users(users: Sequence[User], sort: str) -> tuple[User, ...]:
+    if sort.lstrip("-") == "name":
+        # Users without a name go last in both directions.
+        named = [u for u in users if u.name]
+        unnamed = [u for u in users if not u.name]
+        named.sort(key=lambda u: (u.name.casefold(), u.user_id), reverse=sort.startswith("-"))
+        return (*named, *unnamed)
+    newest_first = not sort.startswith("-")
+    return tuple(
+        sorted(users, key=lambda u: (u.last_active_at or _EPOCH, u.user_id), reverse=newest_first)
+    )
+
+
+_local: OrderedDict[str, MatchedSet] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _encode(users: Sequence[User]) -> list[tuple]:
+    def ms(value: datetime | None) -> int | None:
+        return None if value is None else int(value.timestamp() * 1000)
+
+    return [
+        (
+            u.user_id,
+            u.name,
+            u.channel,
+            u.phone,
+            u.email,
+            ms(u.created_at),
+            ms(u.last_active_at),
+            dict(u.attributes),
+        )
+        for u in users
+    ]
+
+
+def _decode(rows: Sequence[tuple]) -> tuple[User, ...]:
+    def dt(value: int | None) -> datetime | None:
+        return None if value is None else datetime.fromtimestamp(value / 1000, tz=UTC)
+
+    return tuple(
+        User(
+            user_id=r[0],
+            name=r[1],
+            channel=r[2],
+            phone=r[3],
+            email=r[4],
+            created_at=dt(r[5]),
+            last_active_at=dt(r[6]),
+            attributes=MappingProxyType(r[7]),
+        )
+        for r in rows
+    )
+
+
+def _fetch(user_filter: UserFilter) -> tuple[User, ...]:
+    """One platform call per value; the union keeps each user once, newest first."""
+    client = get_client()
+    seen: dict[str, User] = {}
+    for value in user_filter.values:
+        for user in client.users_by_attribute(user_filter.attribute, value):
+            seen.setdefault(user.user_id, user)
+    return _sort_users(list(seen.values()), "last_active")
+
+
+def users_matching(*, user_filter: UserFilter, refresh: bool = False) -> MatchedSet:
+    """The matched set for ``user_filter``: from this process, the shared cache, or the platform.
+
+    Raises ``technowiz.errors.TechnowizError`` when the platform has to be asked and fails.
+    """
+    key = user_filter.cache_key
+    stamp_key = f"{key}:at"
+    if not refresh:
+        fetched_at = cache.get(stamp_key)
+        if fetched_at is not None:
+            with _local_lock:
+                local = _local.get(key)
+                if local is not None and local.fetched_at == fetched_at:
+                    _local.move_to_end(key)
+                    return local
+            stored = cache.get(key)
+            if stored is not None and stored[0] == fetched_at:
+                return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
+    users = _fetch(user_filter)
+    fetched_at = time.time()
+    timeout = settings.USERS_CACHE_SECONDS
+    cache.set(key, (fetched_at, _encode(users)), timeout)
+    cache.set(stamp_key, fetched_at, timeout)
+    _attribute_names_remember(users)
+    return _remember(MatchedSet(user_filter, users, fetched_at))
+
+
+def _remember(matched: MatchedSet) -> MatchedSet:
+    with _local_lock:
+        _local[matched.filter.cache_key] = matched
+        _local.move_to_end(matched.filter.cache_key)
+        while len(_local) > _LOCAL_SLOTS:
+            _local.popitem(last=False)
+    return matched
+
+
+def _attribute_names_remember(users: Sequence[User]) -> None:
+    names = set(cache.get(ATTRIBUTE_NAMES_KEY) or ())
+    before = len(names)
+    for user in users[:2000]:
+        names.update(user.attributes)
+    if len(names) != before:
+        cache.set(ATTRIBUTE_NAMES_KEY, sorted(names)[:200], 30 * 24 * 3600)
+
+
+def attribute_names_seen() -> list[str]:
+    """Attribute names seen in earlier results, for the filter's suggestions."""
+    names = set(cache.get(ATTRIBUTE_NAMES_KEY) or ())
+    names.add(settings.TECHNOWIZ_RATING_ATTRIBUTE)
+    return sorted(names)
+
+
+def user_in_set(matched: MatchedSet, user_id: str) -> User | None:
+    for user in matched.users:
+        if user.user_id == user_id:
+            return user
+    return None
+
+
+@dataclass(frozen=True)
+class UsersPage:
+    """One page of a matched set after local search and sort."""
+
+    users: tuple[User, ...]
+    total_matched: int
+    total_found: int
+    page: int
+    page_count: int
+    size: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.page_count
+
+    @property
+    def first_index(self) -> int:
+        return 0 if not self.users else (self.page - 1) * self.size + 1
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.size + len(self.users)
+
+
+def users_page(*, matched: MatchedSet, search: str, sort: str, page: int, size: int) -> UsersPage:
+    """Page ``page`` (clamped to the last page) of the matched set, searched and sorted locally."""
+    found = matched.search(sort, search)
+    page_count = max(1, -(-len(found) // size))
+    page = min(page, page_count)
+    start = (page - 1) * size
+    return UsersPage(
+        users=found[start : start + size],
+        total_matched=len(matched.users),
+        total_found=len(found),
+        page=page,
+        page_count=page_count,
+        size=size,
+    )

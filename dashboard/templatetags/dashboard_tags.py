@@ -1,0 +1,39 @@
+"""Template filters for platform data: it is data, never markup or script."""
+
+from urllib.parse import urlsplit
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def http_url(value: object) -> str:
+    """The URL if it is http or https, else "" (autoescape does not stop ``javascript:``)."""
+    if not isinstance(value, str):
+        return ""
+    url = value.strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+    return url if scheme in ("http", "https") else ""
+
+
+@register.filter
+def stars(value: object) -> str:
+    """A 1-5 rating as filled and empty stars ("★★☆☆☆"); anything else as given."""
+    try:
+        rating = int(str(value))
+    except (TypeError, ValueError):
+        return str(value or "")
+    rating = max(0, min(5, rating))
+    return "★" * rating + "☆" * (5 - rating)
+
+
+@register.filter
+def get_item(mapping: object, key: str) -> object:
+    try:
+        return mapping[key]  # type: ignore[index]
+    except (KeyError, TypeError, IndexError):
+        return ""

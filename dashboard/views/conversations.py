@@ -1,0 +1,121 @@
+"""A user's conversation: the transcript as a chat, paged, by date range, and its export."""
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
+
+from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
+from dashboard.permissions import requires
+from dashboard.rendering import render_screen
+from dashboard.selectors.conversations import (
+    conversation_messages,
+    conversation_page,
+    rating_location,
+)
+from dashboard.selectors.user_details import user_details
+from dashboard.services.transcripts import transcript_lines, transcript_rows
+from technowiz.errors import TechnowizError
+
+TEMPLATE = "dashboard/conversation_detail.html"
+
+
+def _context(request: HttpRequest, user_id: str, form: ConversationQueryForm) -> dict:
+    return {
+        "form": form,
+        "user_id": user_id,
+        "person": user_details(user_id=user_id, list_query=request.GET),
+        "sizes": PAGE_SIZES,
+        "back_url": reverse("dashboard:users_list") + "?" + _list_query(request),
+    }
+
+
+def _list_query(request: HttpRequest) -> str:
+    keep = request.GET.copy()
+    for name in ("page", "size", "start", "end", "highlight", "refresh"):
+        keep.pop(name, None)
+    for name in ("lpage", "lsize"):
+        if name in keep:
+            keep[name[1:]] = keep.pop(name)[-1]
+    return keep.urlencode()
+
+
+@require_GET
+@requires("view_conversations")
+def conversation(request: HttpRequest, user_id: str) -> HttpResponse:
+    form = ConversationQueryForm(request.GET)
+    context = _context(request, user_id, form)
+    if form.is_valid():
+        start, end = form.range_utc()
+        data = form.cleaned_data
+        try:
+            context["page"] = conversation_page(
+                user_id=user_id, start=start, end=end, page=data["page"], size=data["size"]
+            )
+        except TechnowizError as error:
+            context["platform_error"] = error
+    return render_screen(request, TEMPLATE, "transcript", context)
+
+
+@require_GET
+@requires("view_conversations")
+def conversation_rating(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Open the page holding the user's latest rating, with that message highlighted."""
+    form = ConversationQueryForm(request.GET)
+    context = _context(request, user_id, form)
+    if form.is_valid():
+        start, end = form.range_utc()
+        try:
+            found = rating_location(
+                user_id=user_id, start=start, end=end, size=form.cleaned_data["size"]
+            )
+        except TechnowizError as error:
+            context["platform_error"] = error
+        else:
+            if found is None:
+                context["notice"] = "This user gave no rating in this date range."
+            else:
+                query = request.GET.copy()
+                query["page"], query["highlight"] = str(found.page), found.message.message_id
+                url = reverse("dashboard:conversation", args=[user_id]) + "?" + query.urlencode()
+                if not request.htmx:
+                    return redirect(url + "#" + found.message.message_id)
+                form = ConversationQueryForm(query)
+                form.is_valid()
+                context.update(form=form)
+                context["page"] = conversation_page(
+                    user_id=user_id,
+                    start=start,
+                    end=end,
+                    page=found.page,
+                    size=form.cleaned_data["size"],
+                )
+                return push_url(render_screen(request, TEMPLATE, "transcript", context), url)
+    return render_screen(request, TEMPLATE, "transcript", context)
+
+
+@require_GET
+@requires("export_data")
+def conversation_export(request: HttpRequest, user_id: str) -> HttpResponse:
+    """The whole range, all pages, as CSV (``format=csv``) or plain text (``format=txt``)."""
+    form = ConversationQueryForm(request.GET)
+    fmt = request.GET.get("format", "csv")
+    if not form.is_valid() or fmt not in ("csv", "txt"):
+        return HttpResponse(
+            "Choose CSV or text, and a valid date range.", status=400, content_type="text/plain"
+        )
+    start, end = form.range_utc()
+    messages = conversation_messages(user_id=user_id, start=start, end=end)
+    try:
+        first = next(messages, None)
+    except TechnowizError as error:
+        return HttpResponse(error.message, status=502, content_type="text/plain")
+    if fmt == "csv":
+        body, content_type = transcript_rows(first, messages), "text/csv; charset=utf-8"
+    else:
+        body, content_type = transcript_lines(first, messages), "text/plain; charset=utf-8"
+    response = StreamingHttpResponse(body, content_type=content_type)
+    safe_id = "".join(c for c in user_id if c.isalnum() or c in "-_")[:40] or "user"
+    response["Content-Disposition"] = f'attachment; filename="conversation-{safe_id}.{fmt}"'
+    return response

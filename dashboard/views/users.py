@@ -1,0 +1,153 @@
+"""The users page: find users by attribute, page through them, select and export."""
+
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboard.csv_export import csv_rows
+from dashboard.forms.users import PRESETS, UsersQueryForm
+from dashboard.permissions import requires
+from dashboard.rendering import render_screen
+from dashboard.selectors.users import SORTS, attribute_names_seen, users_matching, users_page
+from dashboard.services.selection import selection_get, selection_update
+from technowiz.errors import TechnowizError
+
+TEMPLATE = "dashboard/users_list.html"
+
+
+@require_GET
+@requires("view_users")
+def users_list(request: HttpRequest) -> HttpResponse:
+    form = UsersQueryForm(with_defaults(request.GET))
+    context = {"form": form, "presets": PRESETS, "sorts": SORTS, "names": attribute_names_seen()}
+    if form.is_valid() and form.has_filter():
+        data = form.cleaned_data
+        try:
+            matched = users_matching(
+                user_filter=form.user_filter(), refresh="refresh" in request.GET
+            )
+        except TechnowizError as error:
+            context["platform_error"] = error
+        else:
+            selection = selection_get(request.session)
+            if not selection.belongs_to(matched.filter):
+                selection = None
+            result = users_page(
+                matched=matched,
+                search=data["q"],
+                sort=data["sort"],
+                page=data["page"],
+                size=data["size"],
+            )
+            context.update(
+                matched=matched,
+                result=result,
+                selection=selection,
+                selected_count=selection.count(matched) if selection else 0,
+                selected_ids={
+                    u.user_id
+                    for u in result.users
+                    if selection and selection.is_selected(u.user_id)
+                },
+                list_query=list_query(request),
+                **sort_links(data["sort"]),
+            )
+    return render_screen(request, TEMPLATE, "results", context)
+
+
+def with_defaults(query: QueryDict) -> QueryDict:
+    """The query with the defaults the form shows (so the page-size menu shows 50)."""
+    data = query.copy()
+    data.setdefault("size", "50")
+    data.setdefault("sort", "last_active")
+    return data
+
+
+def list_query(request: HttpRequest) -> str:
+    """The list's own state, carried to a conversation so it can find the user and go back."""
+    keep = request.GET.copy()
+    keep.pop("refresh", None)
+    # The conversation page has a page and a size of its own.
+    for name in ("page", "size"):
+        if name in keep:
+            keep[f"l{name}"] = keep.pop(name)[-1]
+    return keep.urlencode()
+
+
+def sort_links(sort: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the sort its header link sets, and its aria-sort state."""
+    nxt, state = {}, {}
+    for column in ("name", "last_active"):
+        ascending = "ascending" if column == "name" else "descending"
+        descending = "descending" if column == "name" else "ascending"
+        nxt[column] = f"-{column}" if sort == column else column
+        state[column] = ascending if sort == column else descending if sort == f"-{column}" else ""
+    return {"sort_next": nxt, "sort_state": state}
+
+
+@require_POST
+@requires("view_users")
+def users_select(request: HttpRequest) -> HttpResponse:
+    """Tick, untick, select all matching, or clear; answers the selection bar."""
+    form = UsersQueryForm(request.GET)
+    if not (form.is_valid() and form.has_filter()):
+        return HttpResponse("Choose users first.", status=400)
+    op = request.POST.get("op", "")
+    ticked = request.POST.getlist("user_id")
+    if op == "toggle":
+        toggled = request.POST.get("toggle", "")
+        op, ticked = ("add" if toggled in ticked else "remove"), [toggled]
+    if op not in ("add", "remove", "all", "clear"):
+        return HttpResponse("Unknown selection change.", status=400)
+    try:
+        selection = selection_update(
+            request.session, user_filter=form.user_filter(), op=op, user_ids=ticked
+        )
+        matched = users_matching(user_filter=form.user_filter())
+    except (ValueError, TechnowizError) as error:
+        return HttpResponse(str(error), status=400)
+    if not request.htmx:
+        back = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+        return redirect(back if safe and back else "dashboard:users_list")
+    context = {"form": form, "matched": matched, "selection": selection}
+    context["selected_count"] = selection.count(matched)
+    return render_screen(request, TEMPLATE, "selection_bar", context)
+
+
+@require_GET
+@requires("export_data")
+def users_export(request: HttpRequest) -> HttpResponse:
+    """The whole matched set (searched and sorted as on screen) as CSV, streamed."""
+    form = UsersQueryForm(request.GET)
+    if not (form.is_valid() and form.has_filter()):
+        return HttpResponse(
+            "Choose users to export first (a preset, or an attribute and a value).",
+            status=400,
+            content_type="text/plain",
+        )
+    try:
+        matched = users_matching(user_filter=form.user_filter())
+    except TechnowizError as error:
+        return HttpResponse(error.message, status=502, content_type="text/plain")
+    users = matched.search(form.cleaned_data["sort"], form.cleaned_data["q"])
+    names = sorted({name for user in users for name in user.attributes})
+    tz = timezone.get_current_timezone()
+    header = ["user_id", "name", "channel", "phone", "email", "last_active", *names]
+    rows = (
+        [
+            u.user_id,
+            u.name,
+            u.channel,
+            u.phone,
+            u.email,
+            u.last_active_at.astimezone(tz).isoformat() if u.last_active_at else "",
+            *(u.attributes.get(n, "") for n in names),
+        ]
+        for u in users
+    )
+    response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="users.csv"'
+    return response
