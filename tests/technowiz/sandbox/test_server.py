@@ -1,0 +1,190 @@
+"""The sandbox over real HTTP: keep-alive, control endpoints, timeouts, the command."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from technowiz.sandbox import Faults, SandboxApp, SandboxServer
+
+from .conftest import BOT, CUSTOMER, FLOW, KEY, USERS, conversations_path, status_code
+
+pytestmark = pytest.mark.server
+ROOT = Path(__file__).resolve().parents[3]
+
+FEEDBACK_1 = {"attribute_name": "feedback", "attribute_value": "1"}
+
+
+@pytest.fixture
+def server(app):
+    with SandboxServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def http(server):
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Basic {KEY}"}, timeout=5.0
+    ) as client:
+        yield client
+
+
+def test_url_and_basic_request(server, http, data):
+    assert server.url.startswith("http://127.0.0.1:") and server.port > 0
+    response = http.get(USERS, params=FEEDBACK_1)
+    assert response.status_code == 200
+    assert response.json()["responseObject"]["count"] == data.rating_counts()["1"]
+    assert int(response.headers["content-length"]) == len(response.content)
+
+
+def test_errors_over_http(http):
+    assert http.get("/nowhere").status_code == 404
+    assert status_code(http.get(USERS)) == 1001
+    assert (
+        http.get(USERS, params=FEEDBACK_1, headers={"Authorization": "Basic no"}).status_code == 401
+    )
+
+
+def test_keep_alive_reuses_one_connection(http):
+    ports = set()
+    for _ in range(20):
+        response = http.get(USERS, params=FEEDBACK_1, extensions={})
+        assert response.status_code == 200
+        stream = response.extensions.get("network_stream")
+        if stream is not None:
+            ports.add(stream.get_extra_info("client_addr"))
+    assert len(ports) == 1
+
+
+def test_multipart_broadcast_over_http(http, app):
+    response = http.post(
+        f"/whatsapp-api/v1.0/customer/{CUSTOMER}/bot/{BOT}/external/broadcast",
+        params={"broadcast_id": "over-http"},
+        files={"target_audience": ("a.csv", b"user.phone_number\n+919812345678\n", "text/csv")},
+        data={
+            "template_payload": json.dumps({"template_name": "service_update", "language": "en"})
+        },
+    )
+    assert response.json()["responseObject"]["accepted_count"] == 1
+    assert app.stats.broadcasts[0]["broadcast_id"] == "over-http"
+
+
+def test_stall_is_a_real_read_timeout(http):
+    started = time.perf_counter()
+    with pytest.raises(httpx.ReadTimeout):
+        http.get(USERS, params=FEEDBACK_1, headers={"X-Sandbox-Fault": "timeout=5"}, timeout=0.2)
+    assert time.perf_counter() - started < 2.0
+    assert http.get(USERS, params=FEEDBACK_1).status_code == 200
+
+
+def test_short_stall_drops_the_connection(http):
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.get(USERS, params=FEEDBACK_1, headers={"X-Sandbox-Fault": "timeout=0.05"})
+
+
+def test_control_script_stats_and_reset(http, app, data):
+    control = http.post("/__sandbox__/faults", json={"script": ["status=503", "status=503"]})
+    assert control.json() == {"faults": "", "script": ["status=503", "status=503"]}
+    statuses = [http.get(USERS, params=FEEDBACK_1).status_code for _ in range(3)]
+    assert statuses == [503, 503, 200]
+    http.post(f"{FLOW}/callback_request", json={"user.phone_no": "+919812345678"})
+    stats = http.get("/__sandbox__/stats").json()
+    assert stats["requests"] == 4 and stats["by_status"] == {"503": 2, "200": 2}
+    assert [t["flow_key"] for t in stats["triggers"]] == ["callback_request"]
+    assert http.post("/__sandbox__/reset").json() == {"reset": True}
+    stats = http.get("/__sandbox__/stats").json()
+    assert stats["requests"] == 0 and stats["triggers"] == []
+    messages = http.get(conversations_path(data.example_user_id)).json()["responseObject"]
+    assert messages["total_records"] == len(data.conversation(data.example_user_id))
+
+
+def test_control_process_faults_and_auth(http, server):
+    assert http.post("/__sandbox__/faults", json={"faults": "status=502"}).status_code == 200
+    assert http.get(USERS, params=FEEDBACK_1).status_code == 502
+    assert http.post("/__sandbox__/faults", json={"faults": ""}).json()["faults"] == ""
+    assert http.get(USERS, params=FEEDBACK_1).status_code == 200
+    assert http.post("/__sandbox__/faults", json={"faults": "bogus"}).status_code == 400
+    assert httpx.get(f"{server.url}/__sandbox__/stats").status_code == 401
+
+
+def test_concurrent_clients_with_latency(data):
+    app = SandboxApp(
+        api_key=KEY, customer_id=CUSTOMER, bot_key=BOT, data=data, faults=Faults("latency=20")
+    )
+    with SandboxServer(app) as server:
+
+        def worker(_: int) -> list[int]:
+            with httpx.Client(base_url=server.url, headers={"Authorization": f"Basic {KEY}"}) as c:
+                return [
+                    c.get(conversations_path(data.example_user_id)).status_code for _ in range(25)
+                ]
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            results = [s for batch in pool.map(worker, range(8)) for s in batch]
+        elapsed = time.perf_counter() - started
+    assert results == [200] * 200
+    assert elapsed < 3.0  # 200 requests at 20 ms over 8 clients: ~0.6 s ideal
+    assert app.stats.requests == 200
+
+
+def test_stop_wakes_a_stalled_handler(app):
+    server = SandboxServer(app).start()
+    errors: list[Exception] = []
+
+    def call() -> None:
+        try:
+            httpx.get(
+                f"{server.url}{USERS}",
+                params=FEEDBACK_1,
+                headers={"Authorization": f"Basic {KEY}", "X-Sandbox-Fault": "timeout=30"},
+                timeout=10,
+            )
+        except httpx.HTTPError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    time.sleep(0.2)
+    started = time.perf_counter()
+    server.stop()
+    thread.join(5)
+    assert not thread.is_alive() and errors
+    assert time.perf_counter() - started < 3.0
+
+
+def test_command_serves_and_stops_on_sigterm():
+    env = {**os.environ, "TECHNOWIZ_API_KEY": "cmd-key", "TECHNOWIZ_BASE_URL": ""}
+    env.pop("TECHNOWIZ_SANDBOX_FAULTS", None)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "technowiz_sandbox", "--port", "0", "--users", "50"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert "Technowiz sandbox listening on http://127.0.0.1:" in line, process.stderr.read()
+        assert "(key from TECHNOWIZ_API_KEY)" in line and "cmd-key" not in line
+        url = line.split("listening on ")[1].split(" ")[0]
+        response = httpx.get(
+            f"{url}{USERS}", params=FEEDBACK_1, headers={"Authorization": "Basic cmd-key"}
+        )
+        assert response.status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+        assert "stopped" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
