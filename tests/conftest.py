@@ -60,3 +60,27 @@ def admin_client_(admin_member) -> Client:
 @pytest.fixture
 def client_for():
     return _client_for
+
+
+@pytest.fixture
+def sandbox(settings):
+    """The in-process sandbox platform, fresh for the test, behind the process's client."""
+    from technowiz.client import inprocess_sandbox, reset_client
+
+    settings.TECHNOWIZ_BASE_URL = ""
+    settings.TECHNOWIZ_SANDBOX_URL = ""
+    settings.TECHNOWIZ_SANDBOX = True
+    settings.TECHNOWIZ_RATE_LIMIT = 0
+    settings.TECHNOWIZ_READ_TIMEOUT = 2.0
+    settings.TECHNOWIZ_MAX_RETRIES = 0
+    reset_client()
+    yield inprocess_sandbox()
+    reset_client()
+
+
+@pytest.fixture
+def platform_calls(db):
+    """How many calls the dashboard made to the platform (from the audit log)."""
+    from technowiz.models import OutboundCall
+
+    return lambda: OutboundCall.objects.count()

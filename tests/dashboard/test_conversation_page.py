@@ -1,0 +1,168 @@
+"""A user's conversation: chat, paging, date range, jump to the rating, export."""
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from dashboard.models import TeamMember
+from technowiz.models import OutboundCall
+from technowiz.sandbox.data import LONG_CONVERSATION_USER_IDS, MARKUP_USER_ID, SandboxData
+
+pytestmark = pytest.mark.django_db
+LONG = LONG_CONVERSATION_USER_IDS[0]
+
+
+def _url(user_id: str, query: str = "") -> str:
+    return reverse("dashboard:conversation", args=[user_id]) + (f"?{query}" if query else "")
+
+
+def _html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def _ids(html: str) -> list[str]:
+    return re.findall(r'<li class="msg [^"]*" id="([^"]+)"', html)
+
+
+def test_needs_view_conversations(client, client_for, django_user_model, sandbox):
+    assert client.get(_url(LONG)).status_code == 302
+    nobody = client_for(django_user_model.objects.create_user("nobody", password="pw-1234567"))
+    assert nobody.get(_url(LONG)).status_code == 403
+
+
+def test_shows_the_transcript_as_a_chat(agent_client, sandbox):
+    total = len(SandboxData.build().conversation(MARKUP_USER_ID))
+    html = _html(agent_client.get(_url(MARKUP_USER_ID, "size=500")))
+    assert f"{total} messages in this range." in html
+    assert "msg-user" in html and "msg-bot" in html
+    assert 'class="chip"' in html  # buttons as chips
+    assert 'class="stars"' in html  # the rating as stars
+    call = OutboundCall.objects.get()
+    assert call.action == "conversation.page" and MARKUP_USER_ID in call.path
+
+
+def test_platform_text_is_data_never_markup(agent_client, sandbox):
+    html = _html(agent_client.get(_url(MARKUP_USER_ID, "size=500")))
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert '<script>alert("x")</script>' not in html
+    assert "<b>bold</b>" not in html
+    assert 'href="javascript:' not in html
+    assert "its link is not a web address" in html
+
+
+def test_user_details_come_from_the_list_it_was_opened_from(agent_client, sandbox):
+    html = _html(agent_client.get(_url(MARKUP_USER_ID, "preset=1-2&lpage=2")))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the user's name, escaped
+    assert "+919800000042" in html
+    assert 'href="/users/?preset=1-2&amp;page=2"' in html  # back to the same list page
+
+
+def test_paging_with_page_x_of_y(agent_client, sandbox):
+    total = len(SandboxData.build().conversation(LONG))
+    pages = -(-total // 100)
+    html = _html(agent_client.get(_url(LONG, "size=100&page=3")))
+    assert f"Page 3 of {pages}" in html
+    ids = _ids(html)
+    assert len(ids) == 100 and ids[0] == "m-000201"
+    fragment = agent_client.get(_url(LONG, "size=100&page=4"), HTTP_HX_REQUEST="true")
+    body = fragment.content.decode()
+    assert "<html" not in body and body.strip().startswith('<section id="transcript"')
+    assert "HX-Request" in fragment["Vary"]
+
+
+def test_date_range_is_read_in_the_viewers_zone_and_sent_as_utc_ms(agent, agent_client, sandbox):
+    TeamMember.objects.filter(user=agent).update(time_zone="Asia/Kolkata")
+    _html(agent_client.get(_url(LONG, "start=2026-10-01&end=2026-10-31")))
+    call = OutboundCall.objects.get()
+    start = int(datetime(2026, 9, 30, 18, 30, tzinfo=UTC).timestamp() * 1000)
+    end = int(datetime(2026, 10, 31, 18, 30, tzinfo=UTC).timestamp() * 1000)
+    assert int(call.query["start_date"]) == start
+    assert int(call.query["end_date"]) == end
+
+
+def test_date_range_limits_the_messages(agent_client, sandbox):
+    messages = SandboxData.build().conversation(LONG)
+    day = datetime.fromtimestamp(messages[len(messages) // 2]["timestamp"] / 1000, tz=UTC).date()
+    html = _html(agent_client.get(_url(LONG, f"start={day}&end={day}&size=500")))
+    expected = [
+        m for m in messages if datetime.fromtimestamp(m["timestamp"] / 1000, tz=UTC).date() == day
+    ]
+    assert f"{len(expected)} message" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("start=2026-10-05&end=2026-10-01", "“To” must be on or after “From”."),
+        ("start=yesterday", "Enter the date as YYYY-MM-DD."),
+        ("page=0", "The page must be a whole number, 1 or more."),
+        ("page=two", "The page must be a whole number, 1 or more."),
+        ("size=7", "Page size must be 25, 50, 100, 200 or 500."),
+    ],
+)
+def test_bad_input_says_what_is_wrong_and_calls_nothing(
+    agent_client, sandbox, platform_calls, query, message
+):
+    html = _html(agent_client.get(_url(LONG, query)))
+    assert message in html
+    assert platform_calls() == 0
+
+
+def test_unknown_user_is_said_in_plain_words(agent_client, sandbox):
+    html = _html(agent_client.get(_url("nobody-at-all")))
+    assert "unknown" in html.lower()
+    call = OutboundCall.objects.get()
+    assert call.platform_code == 1002 and f"call #{call.pk}" in html
+
+
+def test_jump_to_the_rating_opens_its_page_highlighted(agent_client, sandbox):
+    messages = SandboxData.build().conversation(LONG)
+    index = max(i for i, m in enumerate(messages) if m["type"] == "FEEDBACK")
+    rating = reverse("dashboard:conversation_rating", args=[LONG]) + "?size=50"
+    response = agent_client.get(rating)
+    assert response.status_code == 302
+    target = messages[index]["message_id"]
+    assert f"page={index // 50 + 1}" in response["Location"]
+    assert response["Location"].endswith(f"highlight={target}#{target}")
+    html = _html(agent_client.get(response["Location"]))
+    assert re.search(rf'class="msg [^"]*highlighted" id="{target}"', html)
+    fragment = agent_client.get(rating, HTTP_HX_REQUEST="true")
+    assert f"highlight={target}" in fragment["HX-Push-Url"]
+    assert "highlighted" in fragment.content.decode()
+
+
+def test_jump_without_a_rating_says_so(agent_client, sandbox):
+    rating = (
+        reverse("dashboard:conversation_rating", args=[LONG]) + "?start=2020-01-01&end=2020-01-02"
+    )
+    html = _html(agent_client.get(rating))
+    assert "gave no rating in this date range" in html
+
+
+def test_export_has_every_message_of_the_range(agent_client, sandbox):
+    total = len(SandboxData.build().conversation(LONG))
+    url = reverse("dashboard:conversation_export", args=[LONG])
+    response = agent_client.get(url + "?format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == ["time", "sender", "agent", "type", "text", "message_id"]
+    assert len(rows) - 1 == total
+    assert OutboundCall.objects.filter(action="conversation.page").count() == -(-total // 500)
+    text = b"".join(agent_client.get(url + "?format=txt").streaming_content).decode()
+    assert len(text.splitlines()) == total
+
+
+def test_export_needs_export_data(client_for, django_user_model, sandbox):
+    from django.contrib.auth.models import Permission
+
+    reader = django_user_model.objects.create_user("reader", password="pw-1234567")
+    reader.user_permissions.add(Permission.objects.get(codename="view_conversations"))
+    client = client_for(reader)
+    assert client.get(_url(LONG)).status_code == 200
+    url = reverse("dashboard:conversation_export", args=[LONG])
+    assert client.get(url + "?format=csv").status_code == 403

@@ -1,0 +1,215 @@
+"""The users page: filters, local paging/sort/search, selection, export, errors."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from dashboard.models import TeamMember
+from technowiz.models import OutboundCall
+from technowiz.sandbox.data import MARKUP_USER_ID, SandboxData
+
+URL = reverse("dashboard:users_list")
+pytestmark = pytest.mark.django_db
+
+
+def _html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def _rows(html: str) -> list[str]:
+    """The user ids of the table's rows, in order."""
+    return re.findall(r'<input type="checkbox" name="user_id" value="([^"]+)"', html)
+
+
+def _count(html: str) -> int:
+    return int(re.search(r'<p class="count"><strong>(\d+)</strong>', html).group(1))
+
+
+@pytest.fixture
+def counts():
+    return SandboxData.build().rating_counts()
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(URL + "?preset=1")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_bare_visit_makes_no_platform_call(agent_client, sandbox, platform_calls):
+    html = _html(agent_client.get(URL))
+    assert "Choose a quick filter" in html
+    assert '<label for="id_attribute">Attribute</label>' in html
+    assert '<label for="id_value">Value</label>' in html
+    assert platform_calls() == 0
+
+
+def test_one_star_preset_lists_exactly_the_one_star_users(agent_client, sandbox, counts):
+    html = _html(agent_client.get(URL + "?preset=1"))
+    assert _count(html) == counts["1"]
+    assert "match feedback = “1”" in html
+    assert len(_rows(html)) == 50
+    call = OutboundCall.objects.get()
+    assert call.action == "users.search" and call.username == "agent1"
+
+
+def test_one_to_two_stars_is_the_union_each_user_once(agent_client, sandbox, counts):
+    html = _html(agent_client.get(URL + "?preset=1-2&size=200&page=1"))
+    assert _count(html) == counts["1"] + counts["2"]
+    assert OutboundCall.objects.filter(action="users.search").count() == 2
+    every = []
+    for page in range(1, 6):
+        every += _rows(_html(agent_client.get(URL + f"?preset=1-2&size=200&page={page}")))
+    assert len(every) == len(set(every)) == counts["1"] + counts["2"]
+
+
+def test_attribute_and_value_filter(agent_client, sandbox):
+    expected = len(SandboxData.build().users_matching("city", "Pune"))
+    html = _html(agent_client.get(URL + "?attribute=city&value=Pune"))
+    assert _count(html) == expected
+    # Exact and case-sensitive: "pune" is another value.
+    html = _html(agent_client.get(URL + "?attribute=city&value=pune"))
+    assert "No user matches" in html
+
+
+def test_fragment_for_htmx_and_full_page_otherwise(agent_client, sandbox):
+    full = agent_client.get(URL + "?preset=1")
+    fragment = agent_client.get(URL + "?preset=1", HTTP_HX_REQUEST="true")
+    assert "<html" in full.content.decode()
+    body = fragment.content.decode()
+    assert "<html" not in body and body.strip().startswith('<div id="results"')
+    assert "HX-Request" in fragment["Vary"] and "HX-Request" in full["Vary"]
+    restore = agent_client.get(
+        URL + "?preset=1", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in restore.content.decode()
+
+
+def test_paging_sorting_and_search_make_no_new_platform_call(agent_client, sandbox):
+    first = _rows(_html(agent_client.get(URL + "?preset=1&size=25")))
+    calls = OutboundCall.objects.count()
+    third = _html(agent_client.get(URL + "?preset=1&size=25&page=3"))
+    assert "Page 3 of" in third and set(_rows(third)).isdisjoint(first)
+    by_name = _html(agent_client.get(URL + "?preset=1&size=25&sort=name"))
+    names = re.findall(r'conversation/\?[^"]*">([^<]+)</a>', by_name)
+    assert names == sorted(names, key=str.casefold)
+    searched = _html(agent_client.get(URL + "?preset=1&q=" + first[0]))
+    assert _rows(searched) == [first[0]]
+    assert "found for" in searched
+    assert OutboundCall.objects.count() == calls
+
+
+def test_a_page_past_the_end_shows_the_last_page(agent_client, sandbox, counts):
+    html = _html(agent_client.get(URL + "?preset=1&size=200&page=99"))
+    last = -(-counts["1"] // 200)
+    assert f"Page {last} of {last}" in html
+
+
+def test_refresh_fetches_again(agent_client, sandbox):
+    agent_client.get(URL + "?preset=1")
+    agent_client.get(URL + "?preset=1&refresh=1")
+    assert OutboundCall.objects.filter(action="users.search").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("attribute=&value=1", "Enter the attribute name, for example feedback."),
+        ("attribute=city&value=", "Enter the value to match, for example 1."),
+        ("preset=1&page=0", "The page must be a whole number, 1 or more."),
+        ("preset=1&page=abc", "The page must be a whole number, 1 or more."),
+        ("preset=1&size=7", "Page size must be 25, 50, 100 or 200."),
+        ("preset=1&sort=evil", "Choose a sort order from the list."),
+        ("preset=9", "Choose one of the presets."),
+    ],
+)
+def test_bad_input_says_what_is_wrong_and_calls_nothing(
+    agent_client, sandbox, platform_calls, query, message
+):
+    html = _html(agent_client.get(URL + "?" + query))
+    assert message in html
+    assert platform_calls() == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("revoked", "Tell an admin"),
+        ("status=503", "The platform had an internal problem"),
+        ("timeout=3", "The platform did not answer"),
+        ("malformed", "answered with something the dashboard does not understand"),
+        ("forbidden", "plan on the platform does not allow this"),
+    ],
+)
+def test_platform_errors_show_in_place_with_a_retry(agent_client, sandbox, fault, message):
+    sandbox.faults.push(fault)
+    html = _html(agent_client.get(URL + "?preset=1", HTTP_HX_REQUEST="true"))
+    assert 'class="error-box platform-error" role="alert"' in html
+    assert message.lower() in html.lower()
+    call = OutboundCall.objects.get()
+    assert f"call #{call.pk}" in html
+    assert "Try again" in html and 'hx-get="?preset=1"' in html
+    # The same page works again once the platform does.
+    assert _count(_html(agent_client.get(URL + "?preset=1"))) > 0
+
+
+def test_markup_in_names_is_shown_as_text(agent_client, sandbox):
+    html = _html(agent_client.get(URL + f"?preset=1-2&q={MARKUP_USER_ID}"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_users_without_phone_get_a_badge(agent_client, sandbox):
+    html = _html(agent_client.get(URL + "?attribute=feedback&value=5&size=200"))
+    assert "no WhatsApp" in html
+
+
+def test_last_active_is_in_the_viewers_time_zone(agent, agent_client, sandbox):
+    html = _html(agent_client.get(URL + "?preset=1&size=25"))
+    utc_time = re.search(r'<time datetime="([^"]+)">', html).group(1)
+    TeamMember.objects.filter(user=agent).update(time_zone="Asia/Kolkata")
+    html = _html(agent_client.get(URL + "?preset=1&size=25"))
+    local_time = re.search(r'<time datetime="([^"]+)">', html).group(1)
+    assert utc_time.endswith("+00:00") and local_time.endswith("+05:30")
+
+
+def test_selection_survives_paging_and_can_be_all_matching(agent_client, sandbox, counts):
+    select = reverse("dashboard:users_select") + "?preset=1"
+    page1 = _rows(_html(agent_client.get(URL + "?preset=1")))
+    bar = agent_client.post(
+        select, {"op": "toggle", "toggle": page1[0], "user_id": page1[0]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<strong>1</strong> selected" in bar
+    page2 = _html(agent_client.get(URL + "?preset=1&page=2"))
+    assert "<strong>1</strong> selected" in page2
+    page1_html = _html(agent_client.get(URL + "?preset=1"))
+    assert re.search(rf'value="{page1[0]}"[^>]*checked', page1_html)
+    bar = agent_client.post(select, {"op": "all"}, HTTP_HX_REQUEST="true").content.decode()
+    assert f"<strong>{counts['1']}</strong> selected" in bar
+    bar = agent_client.post(
+        select, {"op": "toggle", "toggle": page1[0]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f"<strong>{counts['1'] - 1}</strong> selected" in bar
+    bar = agent_client.post(select, {"op": "clear"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<strong>0</strong> selected" in bar
+
+
+def test_export_streams_the_whole_matched_set(agent_client, sandbox, counts):
+    response = agent_client.get(reverse("dashboard:users_export") + "?preset=1")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][:6] == ["user_id", "name", "channel", "phone", "email", "last_active"]
+    assert len(rows) - 1 == counts["1"]
+    assert all(row[rows[0].index("feedback")] == "1" for row in rows[1:])
+
+
+def test_export_needs_export_data(django_user_model, client_for, sandbox):
+    viewer = django_user_model.objects.create_user("viewer", password="pw-123456-x")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_users"))
+    client = client_for(viewer)
+    assert client.get(URL + "?preset=1").status_code == 200
+    assert client.get(reverse("dashboard:users_export") + "?preset=1").status_code == 403
