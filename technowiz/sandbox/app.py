@@ -169,7 +169,10 @@ class SandboxApp(EndpointsMixin):
         except ValueError as exc:
             response = text(400, f"{exc}\n")
         else:
-            response = self._respond(request, match, decision)
+            try:
+                response = self._respond(request, match, decision)
+            except Exception as exc:  # a sandbox bug must not kill the connection
+                response = text(500, f"sandbox internal error: {type(exc).__name__}\n")
         with self._lock:
             self._by_status["timeout" if response.stall_seconds else str(response.status)] += 1
         return response

@@ -35,6 +35,9 @@ class _HTTPServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that went away is normal; nothing about the request is printed."""
+
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn); skip it.
         socketserver.TCPServer.server_bind(self)
@@ -87,7 +90,12 @@ class _Handler(BaseHTTPRequestHandler):
         chunks: list[bytes] = []
         total = 0
         while True:
-            size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
+            try:
+                size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
+            except ValueError:
+                self.close_connection = True
+                self._write(SandboxResponse(400, {"Content-Type": "text/plain"}, b"Bad chunk\n"))
+                return None
             if size == 0:
                 while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass  # trailers
