@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connections
+from django.db import DatabaseError, IntegrityError, OperationalError, connections
 
 from technowiz.context import current_actor
 from technowiz.models import OutboundCall
@@ -61,6 +61,25 @@ def mask_phone(phone: str | None) -> str | None:
     return "*" * max(len(digits) - 4, 0) + digits[-4:]
 
 
+def _write[T](operation: Callable[[], T], *, attempts: int = 40) -> T:
+    """Run one autocommit write, waiting out SQLite's table/database locks.
+
+    SQLite answers ``database table is locked`` at once (shared-cache databases, where
+    the busy timeout does not apply) or ``database is locked`` after its busy timeout;
+    both are transient. Other databases never take the retry path.
+    """
+    pause = 0.002
+    for attempt in range(attempts):
+        try:
+            return operation()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+    raise AssertionError("unreachable")
+
+
 @dataclass(slots=True)
 class AttemptRecord:
     """What is known about one attempt; turned into the row's completion."""
@@ -73,7 +92,6 @@ class AttemptRecord:
     detail: str = ""
     response_bytes: int | None = None
     retry_after: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def begin(
@@ -105,11 +123,11 @@ def begin(
     }
     started = time.perf_counter()
     try:
-        row = OutboundCall.objects.create(**values)
+        row = _write(lambda: OutboundCall.objects.create(**values))
     except IntegrityError:
         # The acting user was deleted meanwhile: keep the snapshot, drop the link.
         values["user_id"] = None
-        row = OutboundCall.objects.create(**values)
+        row = _write(lambda: OutboundCall.objects.create(**values))
     return AttemptRecord(row_id=row.pk, started=started)
 
 
@@ -117,8 +135,7 @@ def finish(record: AttemptRecord) -> None:
     """Complete the attempt's row; failures are logged, the row then reads ``unknown``."""
     elapsed_ms = max((time.perf_counter() - record.started) * 1000.0, 0.001)
     try:
-        OutboundCall.objects.complete_pending(
-            record.row_id,
+        fields = dict(
             finished_at=datetime.now(UTC),
             duration_ms=elapsed_ms,
             status=record.status,
@@ -128,10 +145,6 @@ def finish(record: AttemptRecord) -> None:
             response_bytes=record.response_bytes,
             retry_after=record.retry_after,
         )
+        _write(lambda: OutboundCall.objects.complete_pending(record.row_id, **fields))
     except DatabaseError:
         logger.exception("could not complete audit row %s", record.row_id)
-
-
-def stale_cutoff(seconds: float) -> datetime:
-    """The start time before which a pending row is considered abandoned."""
-    return datetime.now(UTC) - timedelta(seconds=seconds)
