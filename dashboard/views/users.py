@@ -54,7 +54,7 @@ def users_list(request: HttpRequest) -> HttpResponse:
                 list_query=list_query(request),
                 **sort_links(data["sort"]),
             )
-    return render_screen(request, TEMPLATE, "results", context)
+    return render_screen(request, TEMPLATE, "screen", context)
 
 
 def with_defaults(query: QueryDict) -> QueryDict:

@@ -81,7 +81,7 @@ def test_fragment_for_htmx_and_full_page_otherwise(agent_client, sandbox):
     fragment = agent_client.get(URL + "?preset=1", HTTP_HX_REQUEST="true")
     assert "<html" in full.content.decode()
     body = fragment.content.decode()
-    assert "<html" not in body and body.strip().startswith('<div id="results"')
+    assert "<html" not in body and body.strip().startswith('<div id="users-screen"')
     assert "HX-Request" in fragment["Vary"] and "HX-Request" in full["Vary"]
     restore = agent_client.get(
         URL + "?preset=1", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
