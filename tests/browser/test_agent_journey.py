@@ -21,9 +21,9 @@ def test_agent_finds_unhappy_users_and_reads_a_conversation(page, stack):
     expect(_results_rows(page)).to_have_count(50)
     expect(page.locator("#results .count")).to_contain_text("match feedback = “1”")
 
-    page.get_by_role("link", name="Next ›").click()
+    page.get_by_role("link", name="Next").click()
     expect(page.locator(".pager-position")).to_contain_text("Page 2 of")
-    page.get_by_role("link", name="Next ›").click()
+    page.get_by_role("link", name="Next").click()
     expect(page.locator(".pager-position")).to_contain_text("Page 3 of")
     expect(page).to_have_url(re.compile(r"preset=1&page=3"))
 
@@ -46,7 +46,7 @@ def test_agent_finds_unhappy_users_and_reads_a_conversation(page, stack):
     long_url = f"{stack.url}/users/{LONG_CONVERSATION_USER_IDS[0]}/conversation/?size=100"
     page.goto(long_url)
     expect(page.locator(".pager-position")).to_contain_text("Page 1 of 22")
-    page.get_by_role("link", name="Next ›").click()
+    page.get_by_role("link", name="Next").click()
     expect(page.locator(".pager-position")).to_contain_text("Page 2 of 22")
     expect(page).to_have_url(re.compile(r"page=2"))
 
