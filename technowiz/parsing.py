@@ -87,8 +87,8 @@ def _as_int(value: Any) -> int | None:
 
 
 def _as_str(value: Any) -> str | None:
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -98,6 +98,8 @@ def _as_str(value: Any) -> str | None:
 
 def parse_time(value: Any) -> datetime | None:
     """Epoch milliseconds (int or digit string) or an ISO-8601 string, as aware UTC."""
+    if type(value) is int:  # the documented shape: fast path
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
     if value is None or value == "":
         return None
     number = _as_int(value)
@@ -120,10 +122,13 @@ def parse_time(value: Any) -> datetime | None:
     raise UnexpectedResponse(detail="unreadable timestamp")
 
 
+_NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
+
+
 def _frozen(mapping: Any) -> Mapping[str, Any]:
-    if isinstance(mapping, Mapping):
+    if mapping and isinstance(mapping, dict):
         return MappingProxyType(dict(mapping))
-    return MappingProxyType({})
+    return _NO_PAYLOAD
 
 
 def _require(obj: Mapping[str, Any], *keys: str) -> Any:
@@ -134,7 +139,7 @@ def _require(obj: Mapping[str, Any], *keys: str) -> Any:
 
 
 def _object(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise UnexpectedResponse(detail=f"{what} is not an object")
     return value
 
@@ -185,16 +190,16 @@ def parse_message(raw: Any, index: int = 0) -> Message:
     payload: Any = obj.get("payload")
     text_value = obj.get("text", obj.get("response"))
     text = _as_str(text_value)
-    if text is None and isinstance(text_value, Mapping):
+    if text is None and isinstance(text_value, dict):
         text = _as_str(text_value.get("text"))
         if payload is None:
             payload = text_value
     file_obj = obj.get("file")
     file_url = file_mime = None
-    if isinstance(file_obj, Mapping):
+    if isinstance(file_obj, dict):
         file_url = _as_str(file_obj.get("url"))
         file_mime = _as_str(file_obj.get("mimeType", file_obj.get("mime_type")))
-    elif isinstance(payload, Mapping) and isinstance(payload.get("url"), str):
+    elif isinstance(payload, dict) and isinstance(payload.get("url"), str):
         file_url = payload["url"]
     message_id = _as_str(obj.get("message_id", obj.get("id")))
     return Message(
