@@ -3,10 +3,12 @@
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
+from dashboard.html_fast import chat_messages
 from dashboard.permissions import requires
 from dashboard.rendering import render_screen
 from dashboard.selectors.conversations import (
@@ -17,6 +19,7 @@ from dashboard.selectors.conversations import (
 from dashboard.selectors.user_details import user_details
 from dashboard.services.transcripts import transcript_lines, transcript_rows
 from technowiz.errors import TechnowizError
+from technowiz.types import ConversationPage
 
 TEMPLATE = "dashboard/conversation_detail.html"
 
@@ -29,6 +32,11 @@ def _context(request: HttpRequest, user_id: str, form: ConversationQueryForm) ->
         "sizes": PAGE_SIZES,
         "back_url": reverse("dashboard:users_list") + "?" + _list_query(request),
     }
+
+
+def _transcript(page: ConversationPage, *, highlight: str) -> dict:
+    tz = timezone.get_current_timezone()
+    return {"page": page, "chat_html": chat_messages(page.messages, tz=tz, highlight=highlight)}
 
 
 def _list_query(request: HttpRequest) -> str:
@@ -50,9 +58,10 @@ def conversation(request: HttpRequest, user_id: str) -> HttpResponse:
         start, end = form.range_utc()
         data = form.cleaned_data
         try:
-            context["page"] = conversation_page(
+            page = conversation_page(
                 user_id=user_id, start=start, end=end, page=data["page"], size=data["size"]
             )
+            context.update(_transcript(page, highlight=data.get("highlight") or ""))
         except TechnowizError as error:
             context["platform_error"] = error
     return render_screen(request, TEMPLATE, "transcript", context)
@@ -84,13 +93,14 @@ def conversation_rating(request: HttpRequest, user_id: str) -> HttpResponse:
                 form = ConversationQueryForm(query)
                 form.is_valid()
                 context.update(form=form)
-                context["page"] = conversation_page(
+                page = conversation_page(
                     user_id=user_id,
                     start=start,
                     end=end,
                     page=found.page,
                     size=form.cleaned_data["size"],
                 )
+                context.update(_transcript(page, highlight=found.message.message_id))
                 return push_url(render_screen(request, TEMPLATE, "transcript", context), url)
     return render_screen(request, TEMPLATE, "transcript", context)
 

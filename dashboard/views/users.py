@@ -2,15 +2,23 @@
 
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.csv_export import csv_rows
 from dashboard.forms.users import PRESETS, UsersQueryForm
+from dashboard.html_fast import user_rows
 from dashboard.permissions import requires
 from dashboard.rendering import render_screen
-from dashboard.selectors.users import SORTS, attribute_names_seen, users_matching, users_page
+from dashboard.selectors.users import (
+    SORTS,
+    MatchedSet,
+    attribute_names_seen,
+    users_matching,
+    users_page,
+)
 from dashboard.services.selection import selection_get, selection_update
 from technowiz.errors import TechnowizError
 
@@ -23,7 +31,6 @@ def users_list(request: HttpRequest) -> HttpResponse:
     form = UsersQueryForm(with_defaults(request.GET))
     context = {"form": form, "presets": PRESETS, "sorts": SORTS, "names": attribute_names_seen()}
     if form.is_valid() and form.has_filter():
-        data = form.cleaned_data
         try:
             matched = users_matching(
                 user_filter=form.user_filter(), refresh="refresh" in request.GET
@@ -31,30 +38,36 @@ def users_list(request: HttpRequest) -> HttpResponse:
         except TechnowizError as error:
             context["platform_error"] = error
         else:
-            selection = selection_get(request.session)
-            if not selection.belongs_to(matched.filter):
-                selection = None
-            result = users_page(
-                matched=matched,
-                search=data["q"],
-                sort=data["sort"],
-                page=data["page"],
-                size=data["size"],
-            )
-            context.update(
-                matched=matched,
-                result=result,
-                selection=selection,
-                selected_count=selection.count(matched) if selection else 0,
-                selected_ids={
-                    u.user_id
-                    for u in result.users
-                    if selection and selection.is_selected(u.user_id)
-                },
-                list_query=list_query(request),
-                **sort_links(data["sort"]),
-            )
+            context.update(_results(request, matched, form.cleaned_data))
     return render_screen(request, TEMPLATE, "screen", context)
+
+
+def _results(request: HttpRequest, matched: MatchedSet, data: dict) -> dict:
+    """The results' context: the page of users, its rows, the selection, the sort links."""
+    selection = selection_get(request.session)
+    if not selection.belongs_to(matched.filter):
+        selection = None
+    result = users_page(
+        matched=matched, search=data["q"], sort=data["sort"], page=data["page"], size=data["size"]
+    )
+    rows_html = user_rows(
+        result.users,
+        tz=timezone.get_current_timezone(),
+        selected_ids={
+            u.user_id for u in result.users if selection and selection.is_selected(u.user_id)
+        },
+        select_url=select_url(request),
+        conversation_url=reverse("dashboard:conversation", args=["__id__"]),
+        list_query=list_query(request),
+    )
+    return {
+        "matched": matched,
+        "result": result,
+        "rows_html": rows_html,
+        "selection": selection,
+        "selected_count": selection.count(matched) if selection else 0,
+        **sort_links(data["sort"]),
+    }
 
 
 def with_defaults(query: QueryDict) -> QueryDict:
@@ -63,6 +76,14 @@ def with_defaults(query: QueryDict) -> QueryDict:
     data.setdefault("size", "50")
     data.setdefault("sort", "last_active")
     return data
+
+
+def select_url(request: HttpRequest) -> str:
+    """Where ticking posts to: the selection view, with the filter (and nothing else)."""
+    keep = request.GET.copy()
+    for name in ("page", "q", "sort", "size", "refresh"):
+        keep.pop(name, None)
+    return reverse("dashboard:users_select") + "?" + keep.urlencode()
 
 
 def list_query(request: HttpRequest) -> str:

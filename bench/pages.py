@@ -1,0 +1,202 @@
+"""What the dashboard's pages cost on top of the platform calls they make.
+
+Run: ``.venv/bin/python bench/pages.py`` (a throwaway SQLite file; set
+``DATABASE_URL=postgres://...`` to run on a throwaway PostgreSQL database).
+
+Part 1. A SandboxServer with 100 ms latency answers on 127.0.0.1. Through the whole
+Django stack (middleware, session, permissions, the audited client, templates):
+the users page with a refetch (``preset=1&refresh=1``: one platform call) and a
+conversation page at page size 500 (one platform call), each against the same bare
+request sent with a plain ``httpx.Client``. Interleaved (A B B A) in one run; the
+ratio of medians is printed. Goal: under 1.10.
+
+Part 2. 50,000 matched users already fetched (the in-process sandbox seeded with
+125,000 users, 40% of whom gave 5 stars): the server time of the users page at its
+first, middle and last page, searched and sorted. Goal: under 30 ms each.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
+LATENCY_MS = 100
+BIG_SET_USERS = 125_000
+
+
+def _setup_django(tmp: Path) -> str:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    os.environ["TECHNOWIZ_RATE_LIMIT"] = "0"
+    postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+    if not postgres:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if postgres:
+        connection.settings_dict["TEST"]["NAME"] = f"bench_pages_{uuid.uuid4().hex[:8]}"
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        return "PostgreSQL"
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    return "SQLite (WAL file)"
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _signed_in_client():
+    from django.test import Client
+
+    from dashboard.services.team import member_create
+
+    user = member_create(username="bench-agent", password="bench-pass-123456", role="agent")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _check(response) -> None:
+    assert response.status_code == 200, response.status_code
+    assert b"platform-error" not in response.content, "the page shows a platform error"
+
+
+def part_one(client) -> list[str]:
+    import httpx
+    from django.conf import settings
+
+    from technowiz.client import reset_client
+    from technowiz.sandbox.app import SandboxApp
+    from technowiz.sandbox.data import LONG_CONVERSATION_USER_IDS
+    from technowiz.sandbox.faults import Faults
+    from technowiz.sandbox.server import SandboxServer
+
+    app = SandboxApp(
+        api_key=settings.TECHNOWIZ_API_KEY,
+        customer_id=settings.TECHNOWIZ_CUSTOMER_ID,
+        bot_key=settings.TECHNOWIZ_BOT_KEY,
+        faults=Faults(f"latency={LATENCY_MS}"),
+    )
+    user_id = LONG_CONVERSATION_USER_IDS[0]
+    customer, bot = settings.TECHNOWIZ_CUSTOMER_ID, settings.TECHNOWIZ_BOT_KEY
+    base = f"/bot-api/v1.0/customer/{customer}/bot/{bot}"
+    with SandboxServer(app) as server:
+        settings.TECHNOWIZ_SANDBOX_URL = server.url
+        reset_client()
+        bare = httpx.Client(
+            base_url=server.url,
+            headers={"Authorization": f"Basic {settings.TECHNOWIZ_API_KEY}"},
+            timeout=30,
+        )
+        cases = {
+            "users page (1 star, refetched)": (
+                lambda: _check(client.get("/users/?preset=1&refresh=1")),
+                lambda: bare.get(
+                    f"{base}/users", params={"attribute_name": "feedback", "attribute_value": "1"}
+                ).json(),
+            ),
+            "conversation page (500 messages)": (
+                lambda: _check(client.get(f"/users/{user_id}/conversation/?size=500&page=2")),
+                lambda: bare.get(
+                    f"{base}/channel-user/{user_id}/conversations",
+                    params={"page_number": 2, "page_size": 500},
+                ).json(),
+            ),
+        }
+        lines = []
+        for name, (page, call) in cases.items():
+            page(), call()  # warm up: connections, template caches
+            page_times, call_times = [], []
+            for round_ in range(ROUNDS):
+                order = (page, call) if round_ % 2 == 0 else (call, page)
+                for action in order:
+                    (page_times if action is page else call_times).append(_timed(action))
+            page_ms = statistics.median(page_times) * 1000
+            call_ms = statistics.median(call_times) * 1000
+            lines.append(
+                f"{name:<36} page {page_ms:7.1f} ms   bare call {call_ms:7.1f} ms   "
+                f"ratio {page_ms / call_ms:5.3f}   (median of {ROUNDS}, latency {LATENCY_MS} ms)"
+            )
+        bare.close()
+    settings.TECHNOWIZ_SANDBOX_URL = ""
+    return lines
+
+
+def part_two(client) -> list[str]:
+    from django.conf import settings
+
+    import technowiz.client as client_module
+    from technowiz.client import reset_client
+    from technowiz.sandbox.app import SandboxApp
+    from technowiz.sandbox.data import SandboxData
+    from technowiz.sandbox.faults import Faults
+
+    reset_client()
+    client_module._sandbox_app = SandboxApp(
+        api_key=settings.TECHNOWIZ_API_KEY,
+        customer_id=settings.TECHNOWIZ_CUSTOMER_ID,
+        bot_key=settings.TECHNOWIZ_BOT_KEY,
+        data=SandboxData.build(user_count=BIG_SET_USERS),
+        faults=Faults(),
+    )
+    query = "attribute=feedback&value=5"
+    first = client.get(f"/users/?{query}&size=200")
+    _check(first)
+    total = int(first.content.decode().split('<p class="count"><strong>')[1].split("<")[0])
+    last_page = -(-total // 200)
+    pages = {
+        "first page (200 rows)": f"/users/?{query}&size=200",
+        "middle page (200 rows)": f"/users/?{query}&size=200&page={last_page // 2}",
+        "last page (200 rows)": f"/users/?{query}&size=200&page={last_page}",
+        "searched ('kiran')": f"/users/?{query}&size=200&q=kiran",
+        "sorted by name": f"/users/?{query}&size=200&sort=name&page=7",
+        "sorted by name, descending": f"/users/?{query}&size=200&sort=-name&page=3",
+        "htmx fragment, page 2": f"/users/?{query}&size=200&page=2",
+    }
+    lines = [f"matched set: {total:,} users (feedback = 5 of {BIG_SET_USERS:,})"]
+    for name, url in pages.items():
+        headers = {"HTTP_HX_REQUEST": "true"} if "htmx" in name else {}
+        once = _timed(lambda url=url, headers=headers: _check(client.get(url, **headers)))
+        times = [
+            _timed(lambda url=url, headers=headers: _check(client.get(url, **headers)))
+            for _ in range(ROUNDS)
+        ]
+        lines.append(
+            f"{name:<30} median {statistics.median(times) * 1000:6.1f} ms   "
+            f"max {max(times) * 1000:6.1f} ms   first load {once * 1000:6.1f} ms"
+        )
+    return lines
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="technowiz-bench-") as tmp:
+        label = _setup_django(Path(tmp))
+        client = _signed_in_client()
+        print(f"bench/pages.py on {label}, {ROUNDS} rounds")
+        print("Part 1: page time vs the bare platform call it makes")
+        for line in part_one(client):
+            print("  " + line)
+        print("Part 2: users page server time with 50,000 matched users already fetched")
+        for line in part_two(client):
+            print("  " + line)
+
+
+if __name__ == "__main__":
+    main()
