@@ -11,13 +11,11 @@ from technowiz.errors import TechnowizError
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The overview: ratings at a glance, who needs attention, the platform's health."""
-    context: dict = {
-        "health": platform_health(),
-        "rating_attribute": settings.TECHNOWIZ_RATING_ATTRIBUTE,
-    }
+    context: dict = {"rating_attribute": settings.TECHNOWIZ_RATING_ATTRIBUTE}
     if request.user.has_perm(perm("view_users")):
         try:
             context["ratings"] = rating_distribution()
         except TechnowizError as error:
             context["platform_error"] = error
+    context["health"] = platform_health()  # after the calls above: they count too
     return render_screen(request, "dashboard/home.html", "ratings", context)

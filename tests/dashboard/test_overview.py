@@ -1,0 +1,60 @@
+"""The overview: ratings at a glance, who needs attention, the platform's health."""
+
+import re
+
+import pytest
+
+from technowiz.models import OutboundCall
+from technowiz.sandbox.data import SandboxData
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rating_distribution_counts_each_star_and_links_to_the_list(agent_client, sandbox):
+    counts = SandboxData.build().rating_counts()
+    html = agent_client.get("/").content.decode()
+    for stars in "12345":
+        row = re.search(
+            rf'href="/users/\?attribute=feedback&amp;value={stars}" class="bar-link">{stars} stars?'
+            r"</a></th>\s*<td class=\"num\">(\d+)</td>",
+            html,
+        )
+        assert row and int(row.group(1)) == counts[stars], stars
+    attention = re.search(r'<p class="big-number">(\d+)</p>', html)
+    assert int(attention.group(1)) == counts["1"] + counts["2"]
+    assert 'href="/users/?preset=1-2"' in html
+    assert OutboundCall.objects.filter(action="users.search").count() == 5
+    # Kept: a second visit asks the platform nothing.
+    agent_client.get("/")
+    assert OutboundCall.objects.count() == 5
+
+
+def test_the_largest_bar_is_full_width(agent_client, sandbox):
+    html = agent_client.get("/").content.decode()
+    widths = [float(w) for w in re.findall(r'<rect x="0" y="0" height="10" width="([\d.]+)"', html)]
+    assert len(widths) == 5 and max(widths) == 100.0
+
+
+def test_platform_health_from_the_audit_log(admin_client_, sandbox):
+    sandbox.faults.push("status=503")
+    admin_client_.get("/users/?preset=1")  # one failed call
+    admin_client_.get("/users/?preset=1")  # one good call
+    html = admin_client_.get("/").content.decode()
+    calls = OutboundCall.objects.count()
+    assert re.search(rf"<strong>{calls}</strong> calls in the last hour", html)
+    assert "Last failure:" in html and "users.search" in html
+
+
+def test_platform_error_on_the_overview_keeps_the_page_working(agent_client, sandbox):
+    sandbox.faults.push("revoked")
+    html = agent_client.get("/").content.decode()
+    assert "rejected the dashboard&#x27;s API key" in html
+    assert "Platform health" in html
+
+
+def test_attribute_names_seen_are_suggested(agent_client, sandbox):
+    agent_client.get("/users/?preset=1")
+    html = agent_client.get("/users/").content.decode()
+    suggestions = re.search(r'<datalist id="attribute-names">(.*?)</datalist>', html).group(1)
+    for name in ("city", "plan", "language", "feedback"):
+        assert f'<option value="{name}">' in suggestions
