@@ -5,13 +5,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from django_htmx.http import push_url
+from django_htmx.http import HttpResponseLocation
 
 from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
 from dashboard.html_fast import chat_messages
 from dashboard.permissions import requires
 from dashboard.rendering import render_screen
 from dashboard.selectors.conversations import (
+    RatingLocation,
     conversation_messages,
     conversation_page,
     rating_location,
@@ -82,27 +83,20 @@ def conversation_rating(request: HttpRequest, user_id: str) -> HttpResponse:
         except TechnowizError as error:
             context["platform_error"] = error
         else:
-            if found is None:
-                context["notice"] = "This user gave no rating in this date range."
-            else:
-                query = request.GET.copy()
-                query["page"], query["highlight"] = str(found.page), found.message.message_id
-                url = reverse("dashboard:conversation", args=[user_id]) + "?" + query.urlencode()
-                if not request.htmx:
-                    return redirect(url + "#" + found.message.message_id)
-                form = ConversationQueryForm(query)
-                form.is_valid()
-                context.update(form=form)
-                page = conversation_page(
-                    user_id=user_id,
-                    start=start,
-                    end=end,
-                    page=found.page,
-                    size=form.cleaned_data["size"],
-                )
-                context.update(_transcript(page, highlight=found.message.message_id))
-                return push_url(render_screen(request, TEMPLATE, "transcript", context), url)
+            if found is not None:
+                return _open_rating(request, user_id, found)
+            context["notice"] = "This user gave no rating in this date range."
     return render_screen(request, TEMPLATE, "transcript", context)
+
+
+def _open_rating(request: HttpRequest, user_id: str, found: RatingLocation) -> HttpResponse:
+    """Go to the conversation page holding ``found``: htmx swaps it in and pushes the URL."""
+    query = request.GET.copy()
+    query["page"], query["highlight"] = str(found.page), found.message.message_id
+    url = reverse("dashboard:conversation", args=[user_id]) + "?" + query.urlencode()
+    if request.htmx:
+        return HttpResponseLocation(url, target="#transcript", swap="outerHTML")
+    return redirect(url + "#" + found.message.message_id)
 
 
 @require_GET

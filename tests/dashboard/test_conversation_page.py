@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import re
 from datetime import UTC, datetime
 
@@ -131,9 +132,10 @@ def test_jump_to_the_rating_opens_its_page_highlighted(agent_client, sandbox):
     assert response["Location"].endswith(f"highlight={target}#{target}")
     html = _html(agent_client.get(response["Location"]))
     assert re.search(rf'class="msg [^"]*highlighted" id="{target}"', html)
-    fragment = agent_client.get(rating, HTTP_HX_REQUEST="true")
-    assert f"highlight={target}" in fragment["HX-Push-Url"]
-    assert "highlighted" in fragment.content.decode()
+    # For htmx: fetch that page into the transcript and push its URL.
+    location = json.loads(agent_client.get(rating, HTTP_HX_REQUEST="true")["HX-Location"])
+    assert location["target"] == "#transcript"
+    assert location["path"] == response["Location"].split("#")[0]
 
 
 def test_jump_without_a_rating_says_so(agent_client, sandbox):
