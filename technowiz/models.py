@@ -122,3 +122,46 @@ class OutboundCall(models.Model):
         ):
             return "unknown"
         return self.outcome
+
+
+class AuditSealQuerySet(models.QuerySet["AuditSeal"]):
+    """Seals are append-only like the rows they seal."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableAuditRow("Audit seals cannot be edited.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableAuditRow("Audit seals cannot be deleted.")
+
+
+class AuditSeal(models.Model):
+    """One sealed block of completed audit rows, chained to the seal before it by hash.
+
+    Written by :func:`technowiz.sealing.audit_seal` only; see that module for the scheme.
+    """
+
+    number = models.PositiveIntegerField(unique=True, help_text="1, 2, 3 ... in chain order.")
+    first_id = models.BigIntegerField(unique=True)
+    last_id = models.BigIntegerField()
+    row_count = models.PositiveIntegerField()
+    rows_digest = models.CharField(max_length=64)
+    row_index = models.TextField(help_text='"<id>:<row hash prefix>" per row, to locate changes.')
+    seal_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    objects = AuditSealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = "audit seal"
+
+    def __str__(self) -> str:
+        return f"seal #{self.number} (rows #{self.first_id}-#{self.last_id})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableAuditRow("Audit seals cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableAuditRow("Audit seals cannot be deleted.")

@@ -1,0 +1,200 @@
+"""Tamper evidence: sealed blocks chained by hash, verified, and safe to seal concurrently."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+from django.utils import timezone
+
+from technowiz.models import AuditSeal, ImmutableAuditRow, OutboundCall, stale_after
+from technowiz.sealing import NEVER_COMPLETED, audit_seal, audit_verify, last_verification
+
+pytestmark = pytest.mark.django_db
+
+
+def make_call(*, age: timedelta = timedelta(minutes=1), **fields) -> OutboundCall:
+    values = {
+        "call_id": uuid.uuid4(),
+        "started_at": timezone.now() - age,
+        "username": "agent1",
+        "origin": "web:test",
+        "action": "users.search",
+        "method": "GET",
+        "path_template": "/users/",
+        "path": "/users/",
+        "query": {"attribute": "feedback", "value": "1"},
+        "body_summary": {},
+        "status": 200,
+        "outcome": "ok",
+        "duration_ms": 12.5,
+    }
+    values.update(fields)
+    return OutboundCall.objects.create(**values)
+
+
+def raw(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_seal_then_verify_is_ok():
+    calls = [make_call() for _ in range(12)]
+    assert audit_seal(block_size=5) == 12
+    assert list(AuditSeal.objects.values_list("number", "row_count")) == [(1, 5), (2, 5), (3, 2)]
+    report = audit_verify()
+    assert report.ok and report.problems == ()
+    assert (report.sealed_rows, report.unsealed_rows, report.seals) == (12, 0, 3)
+    assert AuditSeal.objects.get(number=1).first_id == calls[0].pk
+    assert last_verification() == report
+
+
+def test_sealing_twice_seals_nothing_new():
+    for _ in range(3):
+        make_call()
+    assert audit_seal() == 3
+    assert audit_seal() == 0
+    assert AuditSeal.objects.count() == 1
+    make_call()
+    assert audit_seal() == 1
+    assert AuditSeal.objects.count() == 2 and audit_verify().ok
+
+
+def test_a_row_changed_by_raw_sql_is_named():
+    calls = [make_call() for _ in range(10)]
+    audit_seal(block_size=4)
+    raw("UPDATE technowiz_outboundcall SET status = 500 WHERE id = %s", [calls[5].pk])
+    report = audit_verify()
+    assert not report.ok
+    assert report.problems == (f"Row #{calls[5].pk} was changed after it was sealed (block #2).",)
+
+
+def test_deleted_rows_are_reported_missing():
+    calls = [make_call() for _ in range(10)]
+    audit_seal(block_size=10)
+    raw(
+        "DELETE FROM technowiz_outboundcall WHERE id BETWEEN %s AND %s",
+        [calls[2].pk, calls[4].pk],
+    )
+    report = audit_verify()
+    assert report.problems == (f"Rows #{calls[2].pk}-#{calls[4].pk} are missing from block #1.",)
+
+
+def test_a_row_slipped_into_a_sealed_block_is_reported():
+    calls = [make_call() for _ in range(3)]
+    audit_seal()
+    raw("DELETE FROM technowiz_outboundcall WHERE id = %s", [calls[1].pk])
+    assert "missing from block #1" in audit_verify().problems[0]
+
+
+def test_an_altered_seal_breaks_the_chain():
+    for _ in range(9):
+        make_call()
+    audit_seal(block_size=3)
+    raw("UPDATE technowiz_auditseal SET row_count = 2 WHERE number = %s", [2])
+    report = audit_verify()
+    assert not report.ok
+    assert "Seal #2 does not follow seal #1: the chain was altered." in report.problems
+
+
+def test_a_removed_seal_is_reported():
+    for _ in range(9):
+        make_call()
+    audit_seal(block_size=3)
+    raw("DELETE FROM technowiz_auditseal WHERE number = %s", [2])
+    problems = audit_verify().problems
+    assert any(p.startswith("Seal #2 is missing: seal #3 follows seal #1") for p in problems)
+    assert "Seal #3 does not follow seal #1: the chain was altered." in problems
+
+
+def test_seals_refuse_edits_and_deletes_through_the_application():
+    make_call()
+    audit_seal()
+    seal = AuditSeal.objects.get()
+    with pytest.raises(ImmutableAuditRow):
+        seal.save()
+    with pytest.raises(ImmutableAuditRow):
+        seal.delete()
+    with pytest.raises(ImmutableAuditRow):
+        AuditSeal.objects.update(row_count=0)
+    with pytest.raises(ImmutableAuditRow):
+        AuditSeal.objects.all().delete()
+
+
+def test_pending_rows_are_not_sealed_until_final():
+    done = make_call()
+    pending = make_call(outcome="pending", status=None)
+    after = make_call()
+    assert audit_seal() == 1  # stops at the pending row
+    assert AuditSeal.objects.get().last_id == done.pk
+    OutboundCall.objects.complete_pending(pending.pk, outcome="ok", status=200)
+    assert audit_seal() == 2
+    assert AuditSeal.objects.order_by("number").last().last_id == after.pk
+    assert audit_verify().ok
+
+
+def test_rows_younger_than_the_settle_window_wait():
+    make_call()
+    make_call(age=timedelta(seconds=0))
+    assert audit_seal() == 1
+    assert audit_verify().unsealed_rows == 1
+
+
+def test_a_stale_pending_row_is_closed_as_unknown_then_sealed_and_stays_so():
+    dead = make_call(age=stale_after() + timedelta(minutes=1), outcome="pending", status=None)
+    make_call()
+    assert audit_seal() == 2
+    closed = OutboundCall.objects.get(pk=dead.pk)
+    assert closed.outcome == "unknown" and closed.detail == NEVER_COMPLETED
+    # The late completion of the dead process's call is refused: the row is final.
+    assert OutboundCall.objects.complete_pending(dead.pk, outcome="ok", status=200) == 0
+    assert audit_verify().ok
+
+
+def test_commands(capsys):
+    calls = [make_call() for _ in range(3)]
+    call_command("audit_seal")
+    assert "Sealed 3 new rows" in capsys.readouterr().out
+    call_command("audit_verify")
+    assert "Audit log intact: 3 rows sealed in 1 blocks" in capsys.readouterr().out
+    raw("UPDATE technowiz_outboundcall SET username = %s WHERE id = %s", ["x", calls[0].pk])
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("audit_verify")
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert f"Row #{calls[0].pk} was changed after it was sealed (block #1)." in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sealing_keeps_one_consistent_chain():
+    """Two threads (own connections) seal the same rows at once: one linear chain."""
+    for _ in range(120):
+        make_call()
+    totals: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                totals.append(audit_seal(block_size=7))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(totals) == 120
+    numbers = list(AuditSeal.objects.order_by("number").values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+    report = audit_verify()
+    assert report.ok, report.problems
+    assert (report.sealed_rows, report.unsealed_rows) == (120, 0)
