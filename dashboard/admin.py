@@ -55,19 +55,10 @@ class ManageTeamOnly:
         return request.user.has_perm(MANAGE_TEAM)
 
 
-class TeamMemberInline(admin.StackedInline):
+class TeamMemberInline(ManageTeamOnly, admin.StackedInline):
     model = TeamMember
     can_delete = False
     verbose_name_plural = "Time zone"
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return request.user.has_perm(MANAGE_TEAM)
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return request.user.has_perm(MANAGE_TEAM)
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return request.user.has_perm(MANAGE_TEAM)
 
 
 class TeamUserAdmin(ManageTeamOnly, UserAdmin):

@@ -126,3 +126,38 @@ def test_team_page_lists_members_and_roles(admin_client_, agent, manager):
 def test_signed_in_pages_are_never_cached(agent_client):
     response = agent_client.get("/")
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_admin_can_change_a_persons_role_and_time_zone(admin_client_, agent):
+    from django.contrib.auth.models import Group
+
+    from dashboard.models import TeamMember
+
+    url = f"/team/admin/auth/user/{agent.pk}/change/"
+    page = admin_client_.get(url).content.decode()
+    assert "Time zone" in page and 'name="is_superuser"' not in page
+    member = TeamMember.objects.get(user=agent)
+    response = admin_client_.post(
+        url,
+        {
+            "username": "agent1",
+            "first_name": "",
+            "last_name": "",
+            "email": "",
+            "is_active": "on",
+            "groups": [Group.objects.get(name="manager").pk],
+            "member-TOTAL_FORMS": "1",
+            "member-INITIAL_FORMS": "1",
+            "member-MIN_NUM_FORMS": "0",
+            "member-MAX_NUM_FORMS": "1",
+            "member-0-id": member.pk,
+            "member-0-user": agent.pk,
+            "member-0-time_zone": "Asia/Kolkata",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    agent.refresh_from_db()
+    member.refresh_from_db()
+    assert list(agent.groups.values_list("name", flat=True)) == ["manager"]
+    assert member.time_zone == "Asia/Kolkata"
