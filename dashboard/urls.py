@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from dashboard.admin import team_admin
-from dashboard.views import conversations, health, home, placeholders, team, users
+from dashboard.views import audit, conversations, health, home, placeholders, team, users
 
 app_urls = (
     [
@@ -23,7 +23,9 @@ app_urls = (
             name="conversation_export",
         ),
         path("broadcasts/", placeholders.broadcasts_list, name="broadcasts_list"),
-        path("audit/", placeholders.audit_list, name="audit_list"),
+        path("audit/", audit.audit_list, name="audit_list"),
+        path("audit/<int:call_id>/", audit.audit_detail, name="audit_detail"),
+        path("audit/export.csv", audit.audit_export, name="audit_export"),
         path("team/", team.team_list, name="team_list"),
     ],
     "dashboard",

@@ -11,9 +11,3 @@ from dashboard.permissions import requires
 @requires("send_broadcast")
 def broadcasts_list(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/placeholder.html", {"title": "Broadcasts"})
-
-
-@require_GET
-@requires("view_audit")
-def audit_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/placeholder.html", {"title": "Audit"})

@@ -1,0 +1,150 @@
+"""Reads for the audit screen: filtered calls, keyset pages, one call and its attempts."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from technowiz.models import OutboundCall
+from technowiz.sealing import VerifyReport, audit_seal, last_verification, sealed_counts
+
+
+def audit_calls(
+    *,
+    username: str = "",
+    action: str = "",
+    outcome: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    path: str = "",
+) -> Any:
+    """The calls matching the filter, each annotated with ``effective`` outcome."""
+    calls = OutboundCall.objects.with_effective_outcome()
+    if username:
+        calls = calls.filter(username__iexact=username)
+    if action:
+        calls = calls.filter(action=action)
+    if outcome:
+        calls = calls.filter(effective=outcome)
+    if since:
+        calls = calls.filter(started_at__gte=since)
+    if until:
+        calls = calls.filter(started_at__lt=until)
+    if path:
+        calls = calls.filter(path__icontains=path)
+    return calls
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    calls: list[OutboundCall]
+    older_than: int | None  # the ``before`` cursor of the next (older) page, if any
+    newer_than: int | None  # the ``after`` cursor of the previous (newer) page, if any
+
+
+def audit_page(
+    *, calls: Any, size: int, before: int | None = None, after: int | None = None
+) -> AuditPage:
+    """One page, newest first, by keyset on id (never OFFSET)."""
+    if after is not None:
+        rows = list(calls.filter(id__gt=after).order_by("id")[: size + 1])
+        has_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        has_older = bool(rows) and calls.filter(id__lt=rows[-1].pk).exists()
+    else:
+        window = calls.filter(id__lt=before) if before is not None else calls
+        rows = list(window.order_by("-id")[: size + 1])
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = bool(rows) and calls.filter(id__gt=rows[0].pk).exists()
+    return AuditPage(
+        calls=rows,
+        older_than=rows[-1].pk if has_older else None,
+        newer_than=rows[0].pk if has_newer else None,
+    )
+
+
+def audit_call(*, pk: int) -> OutboundCall | None:
+    return OutboundCall.objects.with_effective_outcome().filter(pk=pk).first()
+
+
+def audit_attempts(*, call: OutboundCall) -> list[OutboundCall]:
+    """Every attempt of the same call (retries), the given one included, in order."""
+    siblings = OutboundCall.objects.with_effective_outcome().filter(call_id=call.call_id)
+    return list(siblings.order_by("attempt", "id"))
+
+
+def key_values(data: object) -> list[tuple[str, str]]:
+    """A JSON object as readable (key, value) pairs; nested values as compact JSON."""
+    if not isinstance(data, dict):
+        return [("", _readable(data))] if data not in (None, "", [], {}) else []
+    return [(str(key), _readable(value)) for key, value in sorted(data.items())]
+
+
+def _readable(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+EXPORT_HEADER = [
+    "id",
+    "call_id",
+    "attempt",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "username",
+    "origin",
+    "action",
+    "method",
+    "path",
+    "query",
+    "body_summary",
+    "status",
+    "platform_code",
+    "outcome",
+    "detail",
+    "response_bytes",
+]
+
+
+def audit_export_rows(*, calls: Any, tz: Any) -> Iterator[list[object]]:
+    """The filtered calls for CSV, newest first, streamed from the database."""
+    for call in calls.order_by("-id").iterator(chunk_size=1000):
+        yield [
+            call.pk,
+            call.call_id,
+            call.attempt,
+            call.started_at.astimezone(tz).isoformat(),
+            call.finished_at.astimezone(tz).isoformat() if call.finished_at else "",
+            "" if call.duration_ms is None else round(call.duration_ms, 1),
+            call.username,
+            call.origin,
+            call.action,
+            call.method,
+            call.path,
+            _readable(call.query),
+            _readable(call.body_summary),
+            call.status,
+            call.platform_code,
+            call.effective,
+            call.detail,
+            call.response_bytes,
+        ]
+
+
+@dataclass(frozen=True)
+class Integrity:
+    sealed_rows: int
+    unsealed_rows: int
+    last: VerifyReport | None
+
+
+def audit_integrity(*, seal: bool = True) -> Integrity:
+    """Seal what is final, then the counts and the last verification's report."""
+    if seal:
+        audit_seal()
+    sealed, unsealed = sealed_counts()
+    return Integrity(sealed, unsealed, last_verification())

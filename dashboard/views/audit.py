@@ -1,0 +1,83 @@
+"""The audit screen (admins): outbound calls filtered and keyset-paged, one call, CSV, integrity."""
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dashboard.csv_export import csv_rows
+from dashboard.forms.audit import AuditQueryForm
+from dashboard.permissions import requires
+from dashboard.rendering import render_screen
+from dashboard.selectors.audit import (
+    EXPORT_HEADER,
+    audit_attempts,
+    audit_call,
+    audit_calls,
+    audit_export_rows,
+    audit_integrity,
+    audit_page,
+    key_values,
+)
+from technowiz.sealing import audit_verify
+
+LIST_TEMPLATE = "dashboard/audit_list.html"
+
+
+@require_http_methods(["GET", "POST"])
+@requires("view_audit")
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """GET: the filtered log and the integrity panel. POST: verify now, answer the panel."""
+    if request.method == "POST":
+        audit_verify()
+        if not request.htmx:
+            return redirect(request.get_full_path())
+        context = {"integrity": audit_integrity(seal=False)}
+        return render_screen(request, LIST_TEMPLATE, "integrity", context)
+    form = AuditQueryForm(request.GET)
+    context = {"form": form, "integrity": audit_integrity()}
+    if form.is_valid():
+        data = form.cleaned_data
+        context["page"] = audit_page(
+            calls=audit_calls(**form.filters()),
+            size=data["size"],
+            before=data["before"],
+            after=data["after"],
+        )
+    return render_screen(request, LIST_TEMPLATE, "screen", context)
+
+
+@require_GET
+@requires("view_audit")
+def audit_detail(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = audit_call(pk=call_id)
+    if call is None:
+        raise Http404("No such call in the audit log.")
+    context = {
+        "call": call,
+        "attempts": audit_attempts(call=call),
+        "query_items": key_values(call.query),
+        "body_items": key_values(call.body_summary),
+        "back_query": request.GET.urlencode(),
+    }
+    return render_screen(request, "dashboard/audit_detail.html", "detail", context)
+
+
+@require_GET
+@requires("view_audit")
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """Every call matching the filter (not only the page on screen), as CSV, streamed."""
+    form = AuditQueryForm(request.GET)
+    if not form.is_valid():
+        problems = "; ".join(e for errors in form.errors.values() for e in errors)
+        return HttpResponse(
+            f"Correct the filter first: {problems}", status=400, content_type="text/plain"
+        )
+    rows = audit_export_rows(
+        calls=audit_calls(**form.filters()), tz=timezone.get_current_timezone()
+    )
+    response = StreamingHttpResponse(
+        csv_rows(EXPORT_HEADER, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="audit.csv"'
+    return response

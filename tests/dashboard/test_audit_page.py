@@ -1,0 +1,317 @@
+"""The audit screen: access, rows from real calls, filters, keyset paging, detail, export,
+bad input, and the integrity panel."""
+
+import csv
+import io
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from technowiz.models import OutboundCall
+from technowiz.sealing import audit_seal
+
+URL = reverse("dashboard:audit_list")
+EXPORT = reverse("dashboard:audit_export")
+pytestmark = pytest.mark.django_db
+
+
+def _html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def _ids(html: str) -> list[int]:
+    """The call ids of the table's rows, in order."""
+    return [int(pk) for pk in re.findall(r'<tr data-call="(\d+)">', html)]
+
+
+def _link(html: str, rel: str) -> str:
+    """The href of the pager link ``rel`` (relative query strings resolved against the page)."""
+    href = re.search(rf'<a href="([^"]+)" hx-get="[^"]+"[^>]*rel="{rel}">', html).group(1)
+    href = href.replace("&amp;", "&")
+    return URL + href if href.startswith("?") else href
+
+
+def _older(html: str) -> str:
+    return _link(html, "next")
+
+
+def make_call(*, started_at: datetime | None = None, **fields) -> OutboundCall:
+    values = {
+        "call_id": uuid.uuid4(),
+        "started_at": started_at or timezone.now() - timedelta(minutes=1),
+        "username": "agent1",
+        "origin": "web:abc",
+        "action": "users.search",
+        "method": "GET",
+        "path_template": "/users/",
+        "path": "/users/",
+        "query": {"attribute": "feedback", "value": "1"},
+        "status": 200,
+        "platform_code": 1000,
+        "outcome": "ok",
+        "duration_ms": 8.25,
+    }
+    values.update(fields)
+    return OutboundCall.objects.create(**values)
+
+
+# --- Access ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [URL, EXPORT, reverse("dashboard:audit_detail", args=[1])])
+def test_anonymous_is_sent_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("url", [URL, EXPORT, reverse("dashboard:audit_detail", args=[1])])
+def test_agents_and_managers_are_refused(agent_client, manager_client, url):
+    make_call()
+    assert agent_client.get(url).status_code == 403
+    assert manager_client.get(url).status_code == 403
+    assert agent_client.post(URL).status_code == 403
+
+
+def test_admin_sees_the_page(admin_client_):
+    html = _html(admin_client_.get(URL))
+    assert "<h1>Audit log</h1>" in html and "Integrity" in html
+
+
+def test_fragment_for_htmx_and_full_page_otherwise(admin_client_):
+    make_call()
+    full = admin_client_.get(URL)
+    fragment = admin_client_.get(URL, HTTP_HX_REQUEST="true")
+    assert "<html" in full.content.decode()
+    body = fragment.content.decode()
+    assert "<html" not in body and body.strip().startswith('<div id="audit-screen"')
+    assert "HX-Request" in fragment["Vary"] and "HX-Request" in full["Vary"]
+
+
+# --- Rows from real platform calls ----------------------------------------------------
+
+
+def test_real_calls_appear_with_who_action_and_outcome(agent_client, admin_client_, sandbox):
+    agent_client.get(reverse("dashboard:users_list") + "?preset=1")
+    call = OutboundCall.objects.get()
+    html = _html(admin_client_.get(URL))
+    assert _ids(html) == [call.pk]
+    row = html.split(f'<tr data-call="{call.pk}">')[1].split("</tr>")[0]
+    assert "agent1" in row and "users.search" in row
+    assert '<span class="badge good">ok</span>' in row
+    assert "sandbox-key" not in html
+
+
+def test_outcome_filter_after_a_faulted_call(agent_client, admin_client_, sandbox):
+    users = reverse("dashboard:users_list")
+    agent_client.get(users + "?preset=1")
+    sandbox.faults.push("status=400")
+    agent_client.get(users + "?preset=1&refresh=1")
+    failed = OutboundCall.objects.get(outcome="client_error")
+    assert _ids(_html(admin_client_.get(URL + "?outcome=client_error"))) == [failed.pk]
+    assert len(_ids(_html(admin_client_.get(URL + "?outcome=ok")))) == 1
+
+
+def test_pending_long_past_the_timeouts_filters_and_shows_as_unknown(admin_client_):
+    dead = make_call(outcome="pending", status=None, started_at=timezone.now() - timedelta(hours=1))
+    live = make_call(outcome="pending", status=None, started_at=timezone.now())
+    # The panel seals on each visit: the dead row is closed as unknown, the live one waits.
+    html = _html(admin_client_.get(URL + "?outcome=unknown"))
+    assert _ids(html) == [dead.pk]
+    assert '<span class="badge warn">unknown</span>' in html
+    assert _ids(_html(admin_client_.get(URL + "?outcome=pending"))) == [live.pk]
+
+
+def test_username_action_and_path_filters(admin_client_):
+    a = make_call(username="Priya")
+    b = make_call(action="flow.trigger", path="/flows/callback/trigger")
+    assert _ids(_html(admin_client_.get(URL + "?username=priya"))) == [a.pk]
+    assert _ids(_html(admin_client_.get(URL + "?action=flow.trigger"))) == [b.pk]
+    assert _ids(_html(admin_client_.get(URL + "?path=CALLBACK"))) == [b.pk]
+
+
+def test_date_range_is_in_the_viewers_time_zone_and_to_is_inclusive(admin_client_, admin_member):
+    admin_member.member.time_zone = "Asia/Kolkata"
+    admin_member.member.save()
+    # 20:00 UTC on 1 Jan is 01:30 on 2 Jan in India.
+    early = make_call(started_at=datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
+    late = make_call(started_at=datetime(2026, 1, 1, 20, 0, tzinfo=UTC))
+    assert _ids(_html(admin_client_.get(URL + "?start=2026-01-02&end=2026-01-02"))) == [late.pk]
+    assert _ids(_html(admin_client_.get(URL + "?start=2026-01-01&end=2026-01-01"))) == [early.pk]
+    assert _ids(_html(admin_client_.get(URL + "?end=2026-01-02"))) == [late.pk, early.pk]
+    html = _html(admin_client_.get(URL + "?start=2026-01-02"))
+    assert "2026-01-02 01:30:00" in html
+
+
+# --- Keyset paging --------------------------------------------------------------------
+
+
+def test_older_and_newer_links_page_without_overlap_or_gap(admin_client_):
+    calls = [make_call() for _ in range(130)]
+    expected = [c.pk for c in reversed(calls)]
+    first = _html(admin_client_.get(URL))
+    seen = _ids(first)
+    assert len(seen) == 50 and 'rel="prev"' not in first
+    page = first
+    while 'rel="next">Older' in page:
+        older = _older(page)
+        assert "before=" in older
+        page = _html(admin_client_.get(older))
+        seen += _ids(page)
+    assert seen == expected
+    # "Newer" from the second page is the first page again.
+    second = _html(admin_client_.get(URL + f"?before={expected[49]}"))
+    assert _ids(second) == expected[50:100]
+    assert _ids(_html(admin_client_.get(_link(second, "prev")))) == expected[:50]
+    assert _ids(_html(admin_client_.get(_link(second, "first")))) == expected[:50]
+
+
+def test_page_size_and_paging_keep_the_filter(admin_client_):
+    for _ in range(105):
+        make_call(action="conversation.page")
+    make_call()
+    html = _html(admin_client_.get(URL + "?action=conversation.page&size=100"))
+    assert len(_ids(html)) == 100
+    older = _older(html)
+    assert "action=conversation.page" in older and "size=100" in older
+    assert len(_ids(_html(admin_client_.get(older)))) == 5
+
+
+# --- Detail ---------------------------------------------------------------------------
+
+
+def test_detail_shows_every_field_and_the_other_attempts(admin_client_):
+    call_id = uuid.uuid4()
+    first = make_call(call_id=call_id, attempt=0, status=503, outcome="server_error")
+    retry = make_call(
+        call_id=call_id,
+        attempt=1,
+        body_summary={"template": "apology", "recipients": 12},
+        detail="all good",
+    )
+    html = _html(admin_client_.get(reverse("dashboard:audit_detail", args=[retry.pk])))
+    for text in (
+        f"Call #{retry.pk}: users.search",
+        str(call_id),
+        "<dt>attribute</dt><dd>feedback</dd>",
+        "<dt>template</dt><dd>apology</dd>",
+        "<dt>recipients</dt><dd>12</dd>",
+        "all good",
+        "web:abc",
+        "#1 (this one)",
+        f"#0 (call #{first.pk})",
+        '<span class="badge bad">server_error</span>',
+    ):
+        assert text in html, text
+    assert admin_client_.get(reverse("dashboard:audit_detail", args=[99999])).status_code == 404
+
+
+# --- Export ---------------------------------------------------------------------------
+
+
+def test_export_is_the_filtered_rows(admin_client_):
+    keep = [make_call(username="priya") for _ in range(60)]
+    make_call(username="other")
+    response = admin_client_.get(EXPORT + "?username=priya&before=999999&size=50")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [int(r["id"]) for r in rows] == [c.pk for c in reversed(keep)]
+    assert {r["username"] for r in rows} == {"priya"} and rows[0]["outcome"] == "ok"
+
+
+def test_export_refuses_a_bad_filter(admin_client_):
+    response = admin_client_.get(EXPORT + "?start=yesterday")
+    assert response.status_code == 400 and b"YYYY-MM-DD" in response.content
+
+
+# --- Bad input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("start=2026-13-45", "start", "Enter the date as YYYY-MM-DD."),
+        ("start=2026-02-02&end=2026-02-01", "end", "“To” must be on or after “From”."),
+        ("outcome=exploded", "outcome", "Choose an outcome from the list."),
+        ("action=users.delete", "action", "Choose an action from the list."),
+        ("size=7", "size", "Page size must be 50, 100 or 200."),
+        ("before=abc", "before", "The position in the log must be a call number."),
+        ("before=-3", "before", "The position in the log must be a call number."),
+        ("before=5&after=2", "after", "Ask for older or for newer calls, not both."),
+        ("before=" + "9" * 30, "before", "The position in the log must be a call number."),
+        ("end=9999-12-31", "end", "Enter a date between 2000 and 9000."),
+    ],
+)
+def test_bad_inputs_show_their_message(admin_client_, query, field, message):
+    html = _html(admin_client_.get(URL + "?" + query))
+    assert message in html and 'role="alert"' in html
+    if field not in ("before", "after"):
+        assert f'<span class="field-error" id="id_{field}-error">{message}</span>' in html
+    assert "<tbody>" not in html
+
+
+# --- Integrity ------------------------------------------------------------------------
+
+
+def test_integrity_panel_seals_verifies_and_shows_tampering(admin_client_):
+    calls = [make_call() for _ in range(3)]
+    html = _html(admin_client_.get(URL))
+    assert "<strong>3</strong> calls sealed, <strong>0</strong> not sealed yet." in html
+    assert "Not verified yet." in html
+    panel = _html(admin_client_.post(URL, HTTP_HX_REQUEST="true"))
+    assert panel.strip().startswith('<section id="integrity-panel"')
+    assert '<span class="badge good">Intact</span>' in panel
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE technowiz_outboundcall SET status = 201 WHERE id = %s", [calls[1].pk]
+        )
+    panel = _html(admin_client_.post(URL, HTTP_HX_REQUEST="true"))
+    assert 'role="alert"' in panel
+    assert f"Row #{calls[1].pk} was changed after it was sealed (block #1)." in panel
+    # The full page shows the last verification too; a plain POST redirects back.
+    assert "was changed after it was sealed" in _html(admin_client_.get(URL))
+    response = admin_client_.post(URL + "?outcome=ok")
+    assert response.status_code == 302 and response["Location"] == URL + "?outcome=ok"
+
+
+def test_integrity_counts_rows_not_sealed_yet(admin_client_):
+    make_call()
+    audit_seal()
+    make_call(started_at=timezone.now())  # too young to seal
+    html = _html(admin_client_.get(URL))
+    assert "<strong>1</strong> call sealed, <strong>1</strong> not sealed yet." in html
+
+
+# --- Never a 500 ----------------------------------------------------------------------
+
+_NAMES = ["username", "action", "outcome", "start", "end", "path", "size", "before", "after"]
+_VALUES = st.one_of(
+    st.sampled_from(
+        [
+            *("", "0", "-1", "1", "50", "9" * 40, "2026-13-45", "9999-12-31", "0001-01-01"),
+            *("\x00", "unknown", "pending", "users.search", "%", "<script>"),
+        ]
+    ),
+    st.text(max_size=20),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(st.sampled_from(_NAMES), _VALUES), max_size=6))
+def test_no_query_string_makes_a_500(admin_client_, pairs):
+    for path in (URL, EXPORT):
+        response = admin_client_.get(f"{path}?{urlencode(pairs)}")
+        assert response.status_code in (200, 400), (path, pairs, response.status_code)
+        if response.status_code == 200 and path == EXPORT:
+            b"".join(response.streaming_content)
