@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from dashboard.admin import team_admin
-from dashboard.views import audit, conversations, health, home, placeholders, team, users
+from dashboard.views import account, audit, conversations, health, home, placeholders, team, users
 
 app_urls = (
     [
@@ -40,6 +40,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/settings/", account.account_settings, name="account_settings"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),

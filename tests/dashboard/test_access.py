@@ -161,3 +161,18 @@ def test_admin_can_change_a_persons_role_and_time_zone(admin_client_, agent):
     member.refresh_from_db()
     assert list(agent.groups.values_list("name", flat=True)) == ["manager"]
     assert member.time_zone == "Asia/Kolkata"
+
+
+@pytest.mark.django_db
+def test_a_person_sets_their_own_time_zone(agent_client, agent):
+    from dashboard.models import TeamMember
+
+    page = agent_client.get("/accounts/settings/").content.decode()
+    assert '<label for="id_time_zone">Your time zone</label>' in page
+    response = agent_client.post("/accounts/settings/", {"time_zone": "Mars/Olympus"})
+    assert "Choose a time zone from the list." in response.content.decode()
+    assert TeamMember.objects.get(user=agent).time_zone == ""
+    response = agent_client.post("/accounts/settings/", {"time_zone": "Asia/Kolkata"}, follow=True)
+    assert "Your time zone is now Asia/Kolkata." in response.content.decode()
+    assert TeamMember.objects.get(user=agent).time_zone == "Asia/Kolkata"
+    assert "+0530" in agent_client.get("/accounts/settings/").content.decode()

@@ -1,0 +1,22 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from dashboard.forms.account import PersonSettingsForm
+from dashboard.models import TeamMember
+from dashboard.services.account import person_time_zone_set
+
+
+@require_http_methods(["GET", "POST"])
+def account_settings(request: HttpRequest) -> HttpResponse:
+    """A person's own settings: their time zone."""
+    member = TeamMember.objects.filter(user=request.user).first()
+    initial = {"time_zone": member.time_zone if member else ""}
+    form = PersonSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        zone = form.cleaned_data["time_zone"]
+        person_time_zone_set(user=request.user, time_zone=zone)
+        messages.success(request, f"Your time zone is now {zone or 'the site default'}.")
+        return redirect("account_settings")
+    return render(request, "registration/account_settings.html", {"form": form})
