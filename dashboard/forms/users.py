@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from dashboard.forms.common import page_field, page_size_field
 from dashboard.selectors.users import SORTS, UserFilter
 
 PRESETS = {
@@ -31,22 +32,8 @@ class UsersQueryForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose a sort order from the list."},
     )
-    size = forms.TypedChoiceField(
-        label="Per page",
-        choices=[(str(n), str(n)) for n in PAGE_SIZES],
-        coerce=int,
-        required=False,
-        empty_value=50,
-        error_messages={"invalid_choice": "Page size must be 25, 50, 100 or 200."},
-    )
-    page = forms.IntegerField(
-        min_value=1,
-        required=False,
-        error_messages={
-            "invalid": "The page must be a whole number, 1 or more.",
-            "min_value": "The page must be a whole number, 1 or more.",
-        },
-    )
+    size = page_size_field(PAGE_SIZES, label="Per page", default=50)
+    page = page_field()
 
     def has_filter(self) -> bool:
         """Whether the person asked for any users yet (a bare visit shows the presets)."""

@@ -101,6 +101,7 @@ def test_date_range_limits_the_messages(agent_client, sandbox):
     [
         ("start=2026-10-05&end=2026-10-01", "“To” must be on or after “From”."),
         ("start=yesterday", "Enter the date as YYYY-MM-DD."),
+        ("end=9999-12-31", "Enter a date between 2000 and 9000."),
         ("page=0", "The page must be a whole number, 1 or more."),
         ("page=two", "The page must be a whole number, 1 or more."),
         ("size=7", "Page size must be 25, 50, 100, 200 or 500."),
