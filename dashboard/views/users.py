@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseLocation
 
 from dashboard.csv_export import csv_rows
 from dashboard.forms.users import PRESETS, UsersQueryForm
@@ -108,33 +109,45 @@ def sort_links(sort: str) -> dict[str, dict[str, str]]:
     return {"sort_next": nxt, "sort_state": state}
 
 
+def _selection_change(request: HttpRequest) -> tuple[str, list[str]]:
+    """The change asked for: ``(op, user ids)``; a checkbox sends ``toggle``."""
+    op, ticked = request.POST.get("op", ""), request.POST.getlist("user_id")
+    if op == "toggle":
+        toggled = request.POST.get("toggle", "")
+        return ("add" if toggled in ticked else "remove"), [toggled]
+    return op, ticked
+
+
+def _back_url(request: HttpRequest) -> str:
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return reverse("dashboard:users_list")
+
+
 @require_POST
 @requires("view_users")
 def users_select(request: HttpRequest) -> HttpResponse:
     """Tick, untick, select all matching, or clear; answers the selection bar."""
     form = UsersQueryForm(request.GET)
-    if not (form.is_valid() and form.has_filter()):
-        return HttpResponse("Choose users first.", status=400)
-    op = request.POST.get("op", "")
-    ticked = request.POST.getlist("user_id")
-    if op == "toggle":
-        toggled = request.POST.get("toggle", "")
-        op, ticked = ("add" if toggled in ticked else "remove"), [toggled]
-    if op not in ("add", "remove", "all", "clear"):
-        return HttpResponse("Unknown selection change.", status=400)
+    op, user_ids = _selection_change(request)
+    if not (form.is_valid() and form.has_filter()) or op not in ("add", "remove", "all", "clear"):
+        return HttpResponse("Unknown selection change.", status=400, content_type="text/plain")
+    context: dict = {"form": form, "next_url": _back_url(request)}
     try:
-        selection = selection_update(
-            request.session, user_filter=form.user_filter(), op=op, user_ids=ticked
+        context["matched"] = users_matching(user_filter=form.user_filter())
+        context["selection"] = selection_update(
+            request.session, user_filter=form.user_filter(), op=op, user_ids=user_ids
         )
-        matched = users_matching(user_filter=form.user_filter())
     except (ValueError, TechnowizError) as error:
-        return HttpResponse(str(error), status=400)
+        context["selection"] = selection_get(request.session)
+        context["selection_error"] = getattr(error, "message", str(error))
     if not request.htmx:
-        back = request.POST.get("next", "")
-        safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-        return redirect(back if safe and back else "dashboard:users_list")
-    context = {"form": form, "matched": matched, "selection": selection}
-    context["selected_count"] = selection.count(matched)
+        return redirect(context["next_url"])
+    if op in ("all", "clear") and "selection_error" not in context:
+        # Every tick box on the page changes: fetch the screen again.
+        return HttpResponseLocation(context["next_url"], target="#users-screen", swap="outerHTML")
+    context["selected_count"] = context["selection"].count(context.get("matched"))
     return render_screen(request, TEMPLATE, "selection_bar", context)
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -188,14 +189,36 @@ def test_selection_survives_paging_and_can_be_all_matching(agent_client, sandbox
     assert "<strong>1</strong> selected" in page2
     page1_html = _html(agent_client.get(URL + "?preset=1"))
     assert re.search(rf'value="{page1[0]}"[^>]*checked', page1_html)
-    bar = agent_client.post(select, {"op": "all"}, HTTP_HX_REQUEST="true").content.decode()
-    assert f"<strong>{counts['1']}</strong> selected" in bar
+    # "All matching" changes every box on the page: htmx fetches the screen again.
+    back = URL + "?preset=1&page=2"
+    response = agent_client.post(select, {"op": "all", "next": back}, HTTP_HX_REQUEST="true")
+    assert json.loads(response["HX-Location"]) == {
+        "path": back,
+        "target": "#users-screen",
+        "swap": "outerHTML",
+    }
+    page2 = _html(agent_client.get(back))
+    assert f"<strong>{counts['1']}</strong> selected" in page2
+    assert all(f'value="{uid}" aria-label' in page2 for uid in _rows(page2))
+    assert len(re.findall(r"checked hx-post", page2)) == len(_rows(page2))
     bar = agent_client.post(
         select, {"op": "toggle", "toggle": page1[0]}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert f"<strong>{counts['1'] - 1}</strong> selected" in bar
-    bar = agent_client.post(select, {"op": "clear"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "<strong>0</strong> selected" in bar
+    agent_client.post(select, {"op": "clear"}, HTTP_HX_REQUEST="true")
+    assert "<strong>0</strong> selected" in _html(agent_client.get(back))
+
+
+def test_selection_refuses_an_off_site_return_address(agent_client, sandbox):
+    select = reverse("dashboard:users_select") + "?preset=1"
+    response = agent_client.post(select, {"op": "all", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == URL
+
+
+def test_selection_rejects_unknown_changes(agent_client, sandbox):
+    select = reverse("dashboard:users_select") + "?preset=1"
+    assert agent_client.post(select, {"op": "explode"}).status_code == 400
+    assert agent_client.post(reverse("dashboard:users_select"), {"op": "all"}).status_code == 400
 
 
 def test_export_streams_the_whole_matched_set(agent_client, sandbox, counts):
