@@ -236,3 +236,9 @@ def test_export_needs_export_data(django_user_model, client_for, sandbox):
     client = client_for(viewer)
     assert client.get(URL + "?preset=1").status_code == 200
     assert client.get(reverse("dashboard:users_export") + "?preset=1").status_code == 403
+
+
+def test_the_error_summary_names_fields_as_the_form_does(agent_client, sandbox):
+    html = _html(agent_client.get(URL + "?attribute=city&value="))
+    assert "<li>Value: Enter the value to match, for example 1.</li>" in html
+    assert 'class="field-error" id="value-error">Enter the value to match' in html
