@@ -10,6 +10,12 @@ before and after, breaker, host-wide flock limiter, retry loop, typed parsing) a
 through a bare ``httpx.Client`` (+ ``response.json()``), interleaved in blocks
 (A B B A ...) so that machine noise hits both alike. The rate limit is raised to
 10,000/s so the benchmark measures overhead, not the configured ceiling.
+
+``BENCH_FLOOR=1`` adds a third side, the floor that no client code can go under: the
+bare call with the two durable audit statements around it and nothing else (one
+prepared ``INSERT ... RETURNING``-or-``lastrowid`` of a pending row before, one
+``UPDATE ... WHERE id = %s AND outcome = 'pending'`` after, autocommit, through
+Django's cursor). Its rows are written with the action ``bench.floor``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CALLS = int(os.environ.get("BENCH_CALLS", "500"))
+FLOOR = os.environ.get("BENCH_FLOOR", "") not in ("", "0")
 BLOCK = 25
 LATENCY_MS = 20
 PAGE_SIZE = 20
@@ -106,12 +113,54 @@ def run(label: str, tmp: Path) -> None:
             for _ in range(n):
                 bare.get(path, params=params).json()
 
+        from datetime import UTC, datetime
+
+        from django.db import connection
+
+        insert_sql, update_sql = _floor_sql(connection, OutboundCall)
+        fields = [f for f in OutboundCall._meta.concrete_fields if not f.primary_key]
+        template = {
+            "call_id": None,
+            "attempt": 0,
+            "started_at": None,
+            "username": "system",
+            "origin": "system",
+            "action": "bench.floor",
+            "method": "GET",
+            "path_template": path,
+            "path": path,
+            "query": params,
+            "body_summary": {},
+        }
+
+        def floor(n: int) -> None:
+            for _ in range(n):
+                values = {**template, "call_id": uuid.uuid4(), "started_at": datetime.now(UTC)}
+                row = [
+                    f.get_db_prep_save(values.get(f.attname, f.get_default()), connection)
+                    for f in fields
+                ]
+                with connection.cursor() as cursor:
+                    cursor.execute(insert_sql, row)
+                    if connection.features.can_return_columns_from_insert:
+                        pk = cursor.fetchone()[0]
+                    else:
+                        pk = cursor.lastrowid
+                response = bare.get(path, params=params)
+                response.json()
+                with connection.cursor() as cursor:
+                    cursor.execute(update_sql, ["ok", response.status_code, pk, "pending"])
+
         audited(10)  # warm both connections and code paths
         plain(10)
-        times = {"client": 0.0, "bare": 0.0}
+        sides = [("client", audited), ("bare", plain)]
+        if FLOOR:
+            floor(10)
+            sides.append(("floor", floor))
+        times = dict.fromkeys((name for name, _ in sides), 0.0)
         blocks = CALLS // BLOCK
         for block in range(blocks):
-            order = [("client", audited), ("bare", plain)]
+            order = list(sides)
             if block % 2:
                 order.reverse()
             for name, work in order:
@@ -119,7 +168,7 @@ def run(label: str, tmp: Path) -> None:
                 work(BLOCK)
                 times[name] += time.perf_counter() - started
         calls = blocks * BLOCK
-        rows = OutboundCall.objects.filter(outcome="ok").count()
+        rows = OutboundCall.objects.filter(outcome="ok").exclude(action="bench.floor").count()
         client.close()
         bare.close()
 
@@ -135,6 +184,35 @@ def run(label: str, tmp: Path) -> None:
     )
     print(f"overhead          : {(times['client'] - times['bare']) / calls * 1000:.3f} ms/call")
     print(f"ratio             : {ratio:.3f}  (target < 1.10)")
+    if FLOOR:
+        print(
+            f"floor (bare + 2 durable audit statements): {times['floor']:.3f} s  "
+            f"({times['floor'] / calls * 1000:.2f} ms/call, "
+            f"+{(times['floor'] - times['bare']) / calls * 1000:.3f} ms/call, "
+            f"ratio {times['floor'] / times['bare']:.3f})"
+        )
+
+
+def _floor_sql(connection, model) -> tuple[str, str]:
+    """The floor's two statements: the same ones the audit writes, with nothing around them."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    insert = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (model metadata, quoted)
+        quote(meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    if connection.features.can_return_columns_from_insert:
+        insert += f" RETURNING {quote(meta.pk.column)}"
+    update = "UPDATE {} SET {} = %s, {} = %s WHERE {} = %s AND {} = %s".format(  # noqa: S608
+        quote(meta.db_table),
+        quote("outcome"),
+        quote("status"),
+        quote(meta.pk.column),
+        quote("outcome"),
+    )
+    return insert, update
 
 
 if __name__ == "__main__":

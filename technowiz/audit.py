@@ -123,12 +123,12 @@ def begin(
     }
     started = time.perf_counter()
     try:
-        row = _write(lambda: OutboundCall.objects.create(**values))
+        row_id = _write(lambda: OutboundCall.objects.insert_pending(**values))
     except IntegrityError:
         # The acting user was deleted meanwhile: keep the snapshot, drop the link.
         values["user_id"] = None
-        row = _write(lambda: OutboundCall.objects.create(**values))
-    return AttemptRecord(row_id=row.pk, started=started)
+        row_id = _write(lambda: OutboundCall.objects.insert_pending(**values))
+    return AttemptRecord(row_id=row_id, started=started)
 
 
 def finish(record: AttemptRecord) -> None:

@@ -155,6 +155,10 @@ class TechnowizClient:
             trust_env=False,
         )
 
+        # Every request URL is this prefix + an already-quoted path + the query: one
+        # parse per request instead of httpx's three (path, join with base, params).
+        self._url_prefix = str(self._http.base_url).rstrip("/")
+
     def __repr__(self) -> str:
         return f"<TechnowizClient {self.config.base_url or 'in-process sandbox'}>"
 
@@ -357,7 +361,11 @@ class TechnowizClient:
             try:
                 with self.limiter.slot(timeout=self.config.queue_timeout):
                     request = self._http.build_request(
-                        method, path, params=query, json=json_body, files=files, data=data
+                        method,
+                        self._url(path, query),
+                        json=json_body,
+                        files=files,
+                        data=data,
                     )
                     response = self._http.send(request)
                     try:
@@ -400,6 +408,15 @@ class TechnowizClient:
                 record.outcome,
                 record.status,
             )
+
+    def _url(self, path: str, query: Mapping[str, Any]) -> httpx.URL:
+        """The absolute URL httpx would build from ``base_url``, ``path`` and ``params``."""
+        text = self._url_prefix + path
+        if query:
+            encoded = str(httpx.QueryParams(query))
+            if encoded:
+                text += "?" + encoded
+        return httpx.URL(text)
 
     def _interpret(
         self,

@@ -1,0 +1,92 @@
+"""The audit's two statements: the lean insert writes what the ORM would, the completion
+is one compare-and-set, and a deleted acting user still leaves a row."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from technowiz.context import Actor, acting_as
+from technowiz.models import OutboundCall
+
+from .conftest import ok, rows
+
+pytestmark = pytest.mark.django_db
+
+QUERY = {"attribute_name": 'naïve "q" \' ; --', "nested": {"a": [1, 2.5, None, True]}}
+
+
+def _values(**extra):
+    values = {
+        "call_id": uuid.uuid4(),
+        "attempt": 1,
+        "started_at": datetime(2026, 11, 25, 10, 30, 15, 123456, tzinfo=UTC),
+        "user_id": None,
+        "username": "maya",
+        "origin": "web:abc",
+        "action": "users.search",
+        "method": "GET",
+        "path_template": "/x/{user_id}",
+        "path": "/x/%2F..",
+        "query": QUERY,
+        "body_summary": {"rows": 3, "phone": "******4567"},
+    }
+    values.update(extra)
+    return values
+
+
+def _stored(pk):
+    return OutboundCall.objects.filter(pk=pk).values().get()
+
+
+def test_lean_insert_stores_what_create_stores():
+    user = get_user_model().objects.create(username="maya")
+    values = _values(user_id=user.pk)
+    lean = OutboundCall.objects.insert_pending(**values)
+    orm = OutboundCall.objects.create(**values).pk
+    a, b = _stored(lean), _stored(orm)
+    assert a.pop("id") != b.pop("id")
+    assert a == b
+    assert a["outcome"] == "pending" and a["detail"] == "" and a["status"] is None
+    assert a["query"] == QUERY and a["started_at"] == values["started_at"]
+
+
+def test_completion_is_one_compare_and_set():
+    pk = OutboundCall.objects.insert_pending(**_values())
+    finished = datetime(2026, 11, 25, 10, 30, 16, tzinfo=UTC)
+    done = OutboundCall.objects.complete_pending(
+        pk,
+        finished_at=finished,
+        duration_ms=12.5,
+        status=200,
+        platform_code=1000,
+        outcome="ok",
+        detail="",
+        response_bytes=512,
+        retry_after=None,
+    )
+    assert done == 1
+    row = _stored(pk)
+    assert (row["outcome"], row["status"], row["finished_at"], row["duration_ms"]) == (
+        "ok",
+        200,
+        finished,
+        12.5,
+    )
+    assert OutboundCall.objects.complete_pending(pk, outcome="unknown", detail="late") == 0
+    assert _stored(pk)["outcome"] == "ok" and _stored(pk)["detail"] == ""
+    with pytest.raises(ValueError):
+        OutboundCall.objects.complete_pending(pk, outcome="pending")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_acting_user_keeps_the_snapshot_without_the_link(client, platform):
+    platform.script.append(ok({"count": 0, "users": []}))
+    missing = Actor(user_id=987654, username="gone", origin="web:r1")
+    with acting_as(missing):
+        client.users_by_attribute("feedback", "1")
+    [row] = rows()
+    assert (row.user_id, row.username, row.origin, row.outcome) == (None, "gone", "web:r1", "ok")
