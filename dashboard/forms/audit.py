@@ -39,10 +39,18 @@ class AuditQueryForm(DateRangeForm):
     path = forms.CharField(label="Path contains", max_length=200, required=False)
     size = page_size_field(PAGE_SIZES, label="Per page", default=50)
     before = forms.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, error_messages=_CURSOR_ERRORS
+        label="Position",
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        error_messages=_CURSOR_ERRORS,
     )
     after = forms.IntegerField(
-        min_value=0, max_value=MAX_ID, required=False, error_messages=_CURSOR_ERRORS
+        label="Position",
+        min_value=0,
+        max_value=MAX_ID,
+        required=False,
+        error_messages=_CURSOR_ERRORS,
     )
 
     def clean(self) -> dict[str, Any]:
