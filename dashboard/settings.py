@@ -114,7 +114,9 @@ TEMPLATES = [
 ]
 
 # --- Data -------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An empty variable means the default, as if it were not set.
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web process and a worker write at once: WAL, IMMEDIATE and a busy
     # timeout, or "database is locked" loses writes (DESIGN.md, pitfalls).
@@ -127,7 +129,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache every process on the host shares (the database); Redis in production.
-CACHES = {"default": env.cache("CACHE_URL", default="dbcache://dashboard_cache")}
+CACHES = {
+    "default": environ.Env.cache_url_config(
+        env.str("CACHE_URL", default="") or "dbcache://dashboard_cache"
+    )
+}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -149,3 +149,20 @@ def test_check_deploy_is_clean_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_empty_database_and_cache_urls_mean_the_defaults():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    env.update(DATABASE_URL="", CACHE_URL="", DJANGO_SETTINGS_MODULE="dashboard.settings")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.db.DatabaseCache",
+    ]
