@@ -142,19 +142,19 @@ def part_one(client) -> list[str]:
 def part_two(client) -> list[str]:
     from django.conf import settings
 
-    import technowiz.client as client_module
-    from technowiz.client import reset_client
+    from technowiz.client import set_inprocess_sandbox
     from technowiz.sandbox.app import SandboxApp
     from technowiz.sandbox.data import SandboxData
     from technowiz.sandbox.faults import Faults
 
-    reset_client()
-    client_module._sandbox_app = SandboxApp(
-        api_key=settings.TECHNOWIZ_API_KEY,
-        customer_id=settings.TECHNOWIZ_CUSTOMER_ID,
-        bot_key=settings.TECHNOWIZ_BOT_KEY,
-        data=SandboxData.build(user_count=BIG_SET_USERS),
-        faults=Faults(),
+    set_inprocess_sandbox(
+        SandboxApp(
+            api_key=settings.TECHNOWIZ_API_KEY,
+            customer_id=settings.TECHNOWIZ_CUSTOMER_ID,
+            bot_key=settings.TECHNOWIZ_BOT_KEY,
+            data=SandboxData.build(user_count=BIG_SET_USERS),
+            faults=Faults(),
+        )
     )
     query = "attribute=feedback&value=5"
     first = client.get(f"/users/?{query}&size=200")

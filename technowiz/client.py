@@ -16,11 +16,8 @@ Views and tasks call :func:`get_client` and never build URLs or parse JSON.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
-import re
 import threading
 import time
 import uuid
@@ -34,6 +31,7 @@ import httpx
 from django.db import DatabaseError
 
 from technowiz import audit
+from technowiz.audience import audience_csv
 from technowiz.breaker import CircuitBreaker
 from technowiz.config import ClientConfig
 from technowiz.errors import (
@@ -68,6 +66,7 @@ __all__ = [
     "get_client",
     "inprocess_sandbox",
     "reset_client",
+    "set_inprocess_sandbox",
 ]
 
 logger = logging.getLogger("technowiz.client")
@@ -80,9 +79,6 @@ CONVERSATION_PATH = BOT + "/channel-user/{user_id}/conversations"
 BROADCAST_PATH = "/whatsapp-api/v1.0/customer/{customer_id}/bot/{bot_key}/external/broadcast"
 FLOW_PATH = "/bot-api/v2.0/customer/{customer_id}/bot/{bot_key}/flow/{flow_key}"
 
-MAX_BROADCAST_ROWS = 10_000
-MAX_BROADCAST_BYTES = 5 * 1024 * 1024
-_BROADCAST_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SANDBOX_BASE_URL = "http://sandbox.technowiz.invalid"
 
 
@@ -219,7 +215,7 @@ class TechnowizClient:
         ``rows`` are ``(phone in E.164, [parameter values in template order])``.
         Splitting a larger audience into several broadcasts is the caller's job.
         """
-        csv_bytes, width = _audience_csv(broadcast_id, rows)
+        csv_bytes, width = audience_csv(broadcast_id, rows)
         template_payload = json.dumps(
             {
                 "template_name": template_name,
@@ -497,43 +493,6 @@ class TechnowizClient:
             self.breaker.neutral()
 
 
-def _audience_csv(
-    broadcast_id: str, rows: Sequence[tuple[str, Sequence[str]]]
-) -> tuple[bytes, int]:
-    """The ``target_audience`` CSV; refuses what the platform would refuse, before sending."""
-    if not _BROADCAST_ID.match(broadcast_id or ""):
-        raise InvalidRequest(
-            "The broadcast name must be 1-64 letters, digits, '_' or '-'.",
-            detail="invalid broadcast_id",
-        )
-    if not rows:
-        raise InvalidRequest("The broadcast has no recipients.")
-    if len(rows) > MAX_BROADCAST_ROWS:
-        raise InvalidRequest(
-            f"A broadcast file holds at most {MAX_BROADCAST_ROWS:,} recipients; "
-            f"this one has {len(rows):,}. Split it into several broadcasts.",
-            detail="too many rows",
-        )
-    width = len(rows[0][1])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["user.phone_number", *(f"user.attribute_{i}" for i in range(width))])
-    for number, (phone, params) in enumerate(rows, start=1):
-        if len(params) != width:
-            raise InvalidRequest(
-                f"Recipient {number} has {len(params)} template values; expected {width}.",
-                detail="ragged rows",
-            )
-        writer.writerow([phone, *params])
-    encoded = buffer.getvalue().encode("utf-8")
-    if len(encoded) > MAX_BROADCAST_BYTES:
-        raise InvalidRequest(
-            "The broadcast file would be larger than 5 MB. Split it into several broadcasts.",
-            detail="file too large",
-        )
-    return encoded, width
-
-
 # --- the process's client ---------------------------------------------------------------------
 
 _factory_lock = threading.RLock()
@@ -575,6 +534,16 @@ def get_client() -> TechnowizClient:
         if _client is None:
             _client = build_client()
         return _client
+
+
+def set_inprocess_sandbox(app: Any) -> None:
+    """Use ``app`` as the in-process sandbox (tests and benchmarks: e.g. a bigger data set)."""
+    global _client, _sandbox_app
+    with _factory_lock:
+        if _client is not None:
+            _client.close()
+        _client = None
+        _sandbox_app = app
 
 
 def reset_client(*, sandbox: bool = True) -> None:
