@@ -2,8 +2,9 @@
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.csv_export import csv_rows
 from dashboard.forms.audit import AuditQueryForm
@@ -24,16 +25,10 @@ from technowiz.sealing import audit_verify
 LIST_TEMPLATE = "dashboard/audit_list.html"
 
 
-@require_http_methods(["GET", "POST"])
+@require_GET
 @requires("view_audit")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """GET: the filtered log and the integrity panel. POST: verify now, answer the panel."""
-    if request.method == "POST":
-        audit_verify()
-        if not request.htmx:
-            return redirect(request.get_full_path())
-        context = {"integrity": audit_integrity(seal=False)}
-        return render_screen(request, LIST_TEMPLATE, "integrity", context)
+    """The filtered log, keyset-paged, and the integrity panel (which seals first)."""
     form = AuditQueryForm(request.GET)
     context = {"form": form, "integrity": audit_integrity()}
     if form.is_valid():
@@ -45,6 +40,18 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             after=data["after"],
         )
     return render_screen(request, LIST_TEMPLATE, "screen", context)
+
+
+@require_POST
+@requires("view_audit")
+def audit_verify_now(request: HttpRequest) -> HttpResponse:
+    """Check the whole chain now; answer the integrity panel (or go back to the list)."""
+    audit_verify()
+    if not request.htmx:
+        back = reverse("dashboard:audit_list")
+        return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
+    context = {"integrity": audit_integrity(seal=False)}
+    return render_screen(request, LIST_TEMPLATE, "integrity", context)
 
 
 @require_GET

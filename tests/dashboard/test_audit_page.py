@@ -20,6 +20,7 @@ from technowiz.sealing import audit_seal
 
 URL = reverse("dashboard:audit_list")
 EXPORT = reverse("dashboard:audit_export")
+VERIFY = reverse("dashboard:audit_verify")
 pytestmark = pytest.mark.django_db
 
 
@@ -78,7 +79,8 @@ def test_agents_and_managers_are_refused(agent_client, manager_client, url):
     make_call()
     assert agent_client.get(url).status_code == 403
     assert manager_client.get(url).status_code == 403
-    assert agent_client.post(URL).status_code == 403
+    assert agent_client.post(VERIFY).status_code == 403
+    assert manager_client.post(VERIFY).status_code == 403
 
 
 def test_admin_sees_the_page(admin_client_):
@@ -267,19 +269,19 @@ def test_integrity_panel_seals_verifies_and_shows_tampering(admin_client_):
     html = _html(admin_client_.get(URL))
     assert "<strong>3</strong> calls sealed, <strong>0</strong> not sealed yet." in html
     assert "Not verified yet." in html
-    panel = _html(admin_client_.post(URL, HTTP_HX_REQUEST="true"))
+    panel = _html(admin_client_.post(VERIFY, HTTP_HX_REQUEST="true"))
     assert panel.strip().startswith('<section id="integrity-panel"')
     assert '<span class="badge good">Intact</span>' in panel
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE technowiz_outboundcall SET status = 201 WHERE id = %s", [calls[1].pk]
         )
-    panel = _html(admin_client_.post(URL, HTTP_HX_REQUEST="true"))
+    panel = _html(admin_client_.post(VERIFY, HTTP_HX_REQUEST="true"))
     assert 'role="alert"' in panel
     assert f"Row #{calls[1].pk} was changed after it was sealed (block #1)." in panel
     # The full page shows the last verification too; a plain POST redirects back.
     assert "was changed after it was sealed" in _html(admin_client_.get(URL))
-    response = admin_client_.post(URL + "?outcome=ok")
+    response = admin_client_.post(VERIFY + "?outcome=ok")
     assert response.status_code == 302 and response["Location"] == URL + "?outcome=ok"
 
 
@@ -315,3 +317,8 @@ def test_no_query_string_makes_a_500(admin_client_, pairs):
         assert response.status_code in (200, 400), (path, pairs, response.status_code)
         if response.status_code == 200 and path == EXPORT:
             b"".join(response.streaming_content)
+
+
+def test_the_list_does_not_accept_posts(admin_client_):
+    assert admin_client_.post(URL).status_code == 405
+    assert admin_client_.get(VERIFY).status_code == 405
