@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 from technowiz.client import get_client
 from technowiz.types import User
@@ -206,9 +207,12 @@ def users_matching(*, user_filter: UserFilter, refresh: bool = False) -> Matched
     users = _fetch(user_filter)
     fetched_at = time.time()
     timeout = settings.USERS_CACHE_SECONDS
-    cache.set(key, (fetched_at, _encode(users)), timeout)
-    cache.set(stamp_key, fetched_at, timeout)
-    _attribute_names_remember(users)
+    encoded = _encode(users)
+    # One commit for the set, its stamp and the names when the cache is the database.
+    with transaction.atomic():
+        cache.set(key, (fetched_at, encoded), timeout)
+        cache.set(stamp_key, fetched_at, timeout)
+        _attribute_names_remember(users)
     return _remember(MatchedSet(user_filter, users, fetched_at))
 
 
