@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python bench/pages.py`` (a throwaway SQLite file; set
 ``DATABASE_URL=postgres://...`` to run on a throwaway PostgreSQL database).
 
-Part 1. A SandboxServer with 100 ms latency answers on 127.0.0.1. Through the whole
+Part 1. The sandbox HTTP server (``manage.py technowiz_sandbox --latency-ms 100``, in its
+own process, as the platform is) answers on 127.0.0.1. Through the whole
 Django stack (middleware, session, permissions, the audited client, templates):
 the users page with a refetch (``preset=1&refresh=1``: one platform call) and a
 conversation page at page size 500 (one platform call), each against the same bare
@@ -18,12 +19,15 @@ first, middle and last page, searched and sorted. Goal: under 30 ms each.
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,30 +82,57 @@ def _check(response) -> None:
     assert b"platform-error" not in response.content, "the page shows a platform error"
 
 
+@contextmanager
+def sandbox_process(latency_ms: int) -> Iterator[str]:
+    """The sandbox HTTP server in its own process, as the platform is: yields its URL."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "technowiz_sandbox",
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(latency_ms),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(url, timeout=1.0)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def part_one(client) -> list[str]:
     import httpx
     from django.conf import settings
 
     from technowiz.client import reset_client
-    from technowiz.sandbox.app import SandboxApp
     from technowiz.sandbox.data import LONG_CONVERSATION_USER_IDS
-    from technowiz.sandbox.faults import Faults
-    from technowiz.sandbox.server import SandboxServer
 
-    app = SandboxApp(
-        api_key=settings.TECHNOWIZ_API_KEY,
-        customer_id=settings.TECHNOWIZ_CUSTOMER_ID,
-        bot_key=settings.TECHNOWIZ_BOT_KEY,
-        faults=Faults(f"latency={LATENCY_MS}"),
-    )
     user_id = LONG_CONVERSATION_USER_IDS[0]
     customer, bot = settings.TECHNOWIZ_CUSTOMER_ID, settings.TECHNOWIZ_BOT_KEY
     base = f"/bot-api/v1.0/customer/{customer}/bot/{bot}"
-    with SandboxServer(app) as server:
-        settings.TECHNOWIZ_SANDBOX_URL = server.url
+    with sandbox_process(LATENCY_MS) as server_url:
+        settings.TECHNOWIZ_SANDBOX_URL = server_url
         reset_client()
         bare = httpx.Client(
-            base_url=server.url,
+            base_url=server_url,
             headers={"Authorization": f"Basic {settings.TECHNOWIZ_API_KEY}"},
             timeout=30,
         )
