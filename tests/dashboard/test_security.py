@@ -166,3 +166,29 @@ def test_empty_database_and_cache_urls_mean_the_defaults():
         "django.db.backends.sqlite3",
         "django.core.cache.backends.db.DatabaseCache",
     ]
+
+
+def test_production_serves_pages_with_hashed_compressed_static_files(tmp_path):
+    """The manifest storage needs collectstatic (the Procfile's web runs it): pages work."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "SECRET", "DEBUG"))}
+    env.update(GOOD, DJANGO_ENV="production", STATIC_ROOT=str(tmp_path / "static"))
+    env["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    code = (
+        "import django; django.setup(); from django.template.loader import render_to_string;"
+        "print(render_to_string('registration/locked_out.html'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    css = re.search(r'href="/static/(css/site\.[0-9a-f]{12}\.css)"', result.stdout)
+    assert css, result.stdout[:500]
+    assert (tmp_path / "static" / (css.group(1) + ".gz")).exists()
