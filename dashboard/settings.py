@@ -18,7 +18,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+
+def text(name: str, default: str) -> str:
+    """A string setting; set but empty (as in a copied .env.example) means the default."""
+    return env.str(name, default="") or default
+
+
+DJANGO_ENV = text("DJANGO_ENV", "development")
 PRODUCTION = DJANGO_ENV == "production"
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or ("" if PRODUCTION else local_secret_key(BASE_DIR))
@@ -33,12 +39,11 @@ TECHNOWIZ_SANDBOX = not TECHNOWIZ_BASE_URL
 # In sandbox mode, where the sandbox HTTP server listens (``make run`` starts one);
 # empty means the in-process sandbox.
 TECHNOWIZ_SANDBOX_URL = env.str("TECHNOWIZ_SANDBOX_URL", default="").rstrip("/")
-TECHNOWIZ_API_KEY = env.str(
-    "TECHNOWIZ_API_KEY", default="" if not TECHNOWIZ_SANDBOX else "sandbox-key"
-)
-TECHNOWIZ_CUSTOMER_ID = env.str("TECHNOWIZ_CUSTOMER_ID", default="61179")
-TECHNOWIZ_BOT_KEY = env.str("TECHNOWIZ_BOT_KEY", default="bb67e0773bed4c7e")
-TECHNOWIZ_RATING_ATTRIBUTE = env.str("TECHNOWIZ_RATING_ATTRIBUTE", default="feedback")
+# The sandbox's key when no real platform is configured; a real one needs its own.
+TECHNOWIZ_API_KEY = text("TECHNOWIZ_API_KEY", "sandbox-key" if TECHNOWIZ_SANDBOX else "")
+TECHNOWIZ_CUSTOMER_ID = text("TECHNOWIZ_CUSTOMER_ID", "61179")
+TECHNOWIZ_BOT_KEY = text("TECHNOWIZ_BOT_KEY", "bb67e0773bed4c7e")
+TECHNOWIZ_RATING_ATTRIBUTE = text("TECHNOWIZ_RATING_ATTRIBUTE", "feedback")
 TECHNOWIZ_CONNECT_TIMEOUT = env.float("TECHNOWIZ_CONNECT_TIMEOUT", default=5.0)
 TECHNOWIZ_READ_TIMEOUT = env.float("TECHNOWIZ_READ_TIMEOUT", default=30.0)
 TECHNOWIZ_MAX_RETRIES = env.int("TECHNOWIZ_MAX_RETRIES", default=2)
@@ -47,7 +52,7 @@ TECHNOWIZ_MAX_CONCURRENCY = env.int("TECHNOWIZ_MAX_CONCURRENCY", default=8)
 TECHNOWIZ_BREAKER_FAILURES = env.int("TECHNOWIZ_BREAKER_FAILURES", default=5)
 TECHNOWIZ_BREAKER_COOLDOWN = env.float("TECHNOWIZ_BREAKER_COOLDOWN", default=30.0)
 USERS_CACHE_SECONDS = env.int("USERS_CACHE_SECONDS", default=60)
-DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="technowiz-demo")
+DEMO_PASSWORD = text("DEMO_PASSWORD", "technowiz-demo")
 
 if PRODUCTION:
     check_production(
@@ -162,13 +167,13 @@ AXES_VERBOSE = False
 
 # --- Place and time ---------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+TIME_ZONE = text("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION  # serve static/ without collectstatic on a laptop
 STORAGES = {
@@ -214,7 +219,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": text("LOG_LEVEL", "INFO")},
     "loggers": {
         # httpx and httpcore log every URL (phone numbers, user ids) at INFO/DEBUG.
         "httpx": {"level": "WARNING"},

@@ -151,6 +151,26 @@ def test_check_deploy_is_clean_in_production():
     assert "no issues" in result.stdout
 
 
+def test_a_copied_env_example_starts_as_the_laptop_defaults(tmp_path):
+    """Every variable of .env.example set to its (often empty) example value still starts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "TECHNOWIZ"))}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            env[name] = value
+    env.update(DJANGO_SETTINGS_MODULE="dashboard.settings", STATIC_ROOT=str(tmp_path))
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.TECHNOWIZ_API_KEY, s.TECHNOWIZ_SANDBOX, s.TIME_ZONE, "
+        "s.DATABASES['default']['ENGINE'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["sandbox-key", "True", "UTC", "django.db.backends.sqlite3"]
+
+
 def test_empty_database_and_cache_urls_mean_the_defaults():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
     env.update(DATABASE_URL="", CACHE_URL="", DJANGO_SETTINGS_MODULE="dashboard.settings")
