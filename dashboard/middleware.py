@@ -4,9 +4,12 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django_htmx.http import HttpResponseClientRedirect
 
 
 def person_time_zone(user: object) -> zoneinfo.ZoneInfo:
@@ -41,4 +44,26 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if request.user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class HtmxLoginRedirectMiddleware:
+    """A signed-out htmx request must load the sign-in page, not swap it into a fragment.
+
+    ``LoginRequiredMiddleware`` answers 302 to the login page; for htmx that becomes an
+    ``HX-Redirect`` so the browser navigates there (and comes back after signing in).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            getattr(request, "htmx", False)
+            and response.status_code == 302
+            and response.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
+        ):
+            current = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(current).url)
         return response

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.middleware.HtmxLoginRedirectMiddleware",
     "dashboard.middleware.PersonTimezoneMiddleware",
     "dashboard.middleware.NoStoreMiddleware",
     "technowiz.middleware.AuditContextMiddleware",

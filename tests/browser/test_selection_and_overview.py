@@ -42,3 +42,18 @@ def test_a_bar_of_the_rating_chart_opens_that_list(page, stack):
     two_stars.get_by_role("link", name="2 stars").click()
     expect(page).to_have_url(re.compile(r"/users/\?attribute=feedback&value=2$"))
     expect(page.locator("#results .count strong").first).to_have_text(count)
+
+
+def test_a_signed_out_click_goes_to_sign_in_and_back(page, stack):
+    from tests.stack import DEMO_PASSWORD
+
+    sign_in(page, stack, "agent")
+    page.goto(stack.url + "/users/?preset=1")
+    page.context.clear_cookies()  # the session ended (signed out elsewhere, or expired)
+    page.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/users/"))
+    page.get_by_label("Username").fill("agent")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/users/\?preset=1"))
+    expect(page.locator(".users-table")).to_be_visible()

@@ -176,3 +176,28 @@ def test_a_person_sets_their_own_time_zone(agent_client, agent):
     assert "Your time zone is now Asia/Kolkata." in response.content.decode()
     assert TeamMember.objects.get(user=agent).time_zone == "Asia/Kolkata"
     assert "+0530" in agent_client.get("/accounts/settings/").content.decode()
+
+
+@pytest.mark.django_db
+def test_signed_out_htmx_requests_navigate_to_the_sign_in_page(client):
+    response = client.get(
+        "/users/?preset=1",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/users/?preset=1&page=2",
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/users/%3Fpreset%3D1%26page%3D2"
+    # A plain request still gets the usual redirect.
+    assert client.get("/users/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_expired_form_says_what_to_do(agent):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(agent)
+    response = strict.post("/accounts/logout/")
+    assert response.status_code == 403
+    assert "This form had expired" in response.content.decode()
+    assert strict.get("/").status_code == 200  # still signed in: nothing was done
