@@ -169,3 +169,10 @@ def test_export_needs_export_data(client_for, django_user_model, sandbox):
     assert client.get(_url(LONG)).status_code == 200
     url = reverse("dashboard:conversation_export", args=[LONG])
     assert client.get(url + "?format=csv").status_code == 403
+
+
+def test_without_the_list_it_came_from_the_page_says_what_it_does_not_know(agent_client, sandbox):
+    html = _html(agent_client.get(_url(LONG)))
+    assert f'<h1 id="person-heading">User {LONG}</h1>' in html
+    assert "Open this conversation from a user list" in html
+    assert "(no name)" not in html
