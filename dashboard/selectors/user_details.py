@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.http import QueryDict
 
 from dashboard.forms.users import UsersQueryForm
+from dashboard.list_state import from_conversation
 from dashboard.selectors.users import user_in_set, users_matching
 from technowiz.errors import TechnowizError
 from technowiz.types import User
@@ -33,8 +34,9 @@ class UserDetails:
         return f"+{self.user_id}" if self.user_id.isdigit() and len(self.user_id) >= 8 else ""
 
 
-def user_details(*, user_id: str, list_query: QueryDict) -> UserDetails:
-    form = UsersQueryForm(list_query)
+def user_details(*, user_id: str, conversation_query: QueryDict) -> UserDetails:
+    """The user as found in the list named by a conversation URL's query (if any)."""
+    form = UsersQueryForm(QueryDict(from_conversation(conversation_query)))
     if not (form.is_valid() and form.has_filter()):
         return UserDetails(user_id, None)
     try:

@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseLocation
 
 from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
 from dashboard.html_fast import chat_messages
+from dashboard.list_state import from_conversation
 from dashboard.permissions import requires
 from dashboard.rendering import render_screen
 from dashboard.selectors.conversations import (
@@ -29,25 +30,15 @@ def _context(request: HttpRequest, user_id: str, form: ConversationQueryForm) ->
     return {
         "form": form,
         "user_id": user_id,
-        "person": user_details(user_id=user_id, list_query=request.GET),
+        "person": user_details(user_id=user_id, conversation_query=request.GET),
         "sizes": PAGE_SIZES,
-        "back_url": reverse("dashboard:users_list") + "?" + _list_query(request),
+        "back_url": reverse("dashboard:users_list") + "?" + from_conversation(request.GET),
     }
 
 
 def _transcript(page: ConversationPage, *, highlight: str) -> dict:
     tz = timezone.get_current_timezone()
     return {"page": page, "chat_html": chat_messages(page.messages, tz=tz, highlight=highlight)}
-
-
-def _list_query(request: HttpRequest) -> str:
-    keep = request.GET.copy()
-    for name in ("page", "size", "start", "end", "highlight", "refresh"):
-        keep.pop(name, None)
-    for name in ("lpage", "lsize"):
-        if name in keep:
-            keep[name[1:]] = keep.pop(name)[-1]
-    return keep.urlencode()
 
 
 @require_GET

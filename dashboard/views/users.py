@@ -1,6 +1,6 @@
 """The users page: find users by attribute, page through them, select and export."""
 
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseLocation
 from dashboard.csv_export import csv_rows
 from dashboard.forms.users import PRESETS, UsersQueryForm
 from dashboard.html_fast import user_rows
+from dashboard.list_state import selection_url, to_conversation, with_defaults
 from dashboard.permissions import requires
 from dashboard.rendering import render_screen
 from dashboard.selectors.users import (
@@ -57,9 +58,9 @@ def _results(request: HttpRequest, matched: MatchedSet, data: dict) -> dict:
         selected_ids={
             u.user_id for u in result.users if selection and selection.is_selected(u.user_id)
         },
-        select_url=select_url(request),
+        select_url=selection_url(request.GET),
         conversation_url=reverse("dashboard:conversation", args=["__id__"]),
-        list_query=list_query(request),
+        list_query=to_conversation(request.GET),
     )
     return {
         "matched": matched,
@@ -69,33 +70,6 @@ def _results(request: HttpRequest, matched: MatchedSet, data: dict) -> dict:
         "selected_count": selection.count(matched) if selection else 0,
         **sort_links(data["sort"]),
     }
-
-
-def with_defaults(query: QueryDict) -> QueryDict:
-    """The query with the defaults the form shows (so the page-size menu shows 50)."""
-    data = query.copy()
-    data.setdefault("size", "50")
-    data.setdefault("sort", "last_active")
-    return data
-
-
-def select_url(request: HttpRequest) -> str:
-    """Where ticking posts to: the selection view, with the filter (and nothing else)."""
-    keep = request.GET.copy()
-    for name in ("page", "q", "sort", "size", "refresh"):
-        keep.pop(name, None)
-    return reverse("dashboard:users_select") + "?" + keep.urlencode()
-
-
-def list_query(request: HttpRequest) -> str:
-    """The list's own state, carried to a conversation so it can find the user and go back."""
-    keep = request.GET.copy()
-    keep.pop("refresh", None)
-    # The conversation page has a page and a size of its own.
-    for name in ("page", "size"):
-        if name in keep:
-            keep[f"l{name}"] = keep.pop(name)[-1]
-    return keep.urlencode()
 
 
 def sort_links(sort: str) -> dict[str, dict[str, str]]:

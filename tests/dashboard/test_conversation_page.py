@@ -176,3 +176,10 @@ def test_without_the_list_it_came_from_the_page_says_what_it_does_not_know(agent
     assert f'<h1 id="person-heading">User {LONG}</h1>' in html
     assert "Open this conversation from a user list" in html
     assert "(no name)" not in html
+
+
+def test_user_details_survive_the_conversations_own_page_size(agent_client, sandbox):
+    # size=500 is the conversation's; the list's own size travels as lsize.
+    html = _html(agent_client.get(_url(MARKUP_USER_ID, "preset=1-2&lsize=25&size=500")))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html
+    assert 'href="/users/?preset=1-2&amp;size=25"' in html

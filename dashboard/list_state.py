@@ -1,0 +1,49 @@
+"""The users list's state as it travels in URLs: to its own links, to a conversation and back.
+
+A conversation page has a ``page`` and a ``size`` of its own, so the list's travel as
+``lpage`` and ``lsize`` while a conversation is open; the filter (``preset``,
+``attribute``, ``value``), the search and the sort travel as they are.
+"""
+
+from django.http import QueryDict
+from django.urls import reverse
+
+_CARRIED = ("page", "size")
+_CONVERSATION_OWN = ("page", "size", "start", "end", "highlight")
+
+
+def with_defaults(query: QueryDict) -> QueryDict:
+    """The query with the defaults the form shows (so the page-size menu shows 50)."""
+    data = query.copy()
+    data.setdefault("size", "50")
+    data.setdefault("sort", "last_active")
+    return data
+
+
+def selection_url(query: QueryDict) -> str:
+    """Where ticking posts to: the selection view, with the filter and nothing else."""
+    keep = query.copy()
+    for name in ("page", "q", "sort", "size", "refresh"):
+        keep.pop(name, None)
+    return reverse("dashboard:users_select") + "?" + keep.urlencode()
+
+
+def to_conversation(query: QueryDict) -> str:
+    """The list's state for a conversation link (``page`` -> ``lpage``, ``size`` -> ``lsize``)."""
+    keep = query.copy()
+    keep.pop("refresh", None)
+    for name in _CARRIED:
+        if name in keep:
+            keep[f"l{name}"] = keep.pop(name)[-1]
+    return keep.urlencode()
+
+
+def from_conversation(query: QueryDict) -> str:
+    """Back from a conversation: the list's state as the list reads it."""
+    keep = query.copy()
+    for name in (*_CONVERSATION_OWN, "refresh"):
+        keep.pop(name, None)
+    for name in _CARRIED:
+        if f"l{name}" in keep:
+            keep[name] = keep.pop(f"l{name}")[-1]
+    return keep.urlencode()
