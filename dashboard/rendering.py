@@ -25,3 +25,17 @@ def render_screen(
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def export_failed(
+    request: HttpRequest,
+    *,
+    back_url: str,
+    error: object = None,
+    problem: str = "",
+    status: int = 502,
+) -> HttpResponse:
+    """An export that could not start: a page that says why (export links are plain links,
+    so the browser shows it instead of silently cancelling a download)."""
+    context = {"error": error, "problem": problem, "back_url": back_url}
+    return render(request, "dashboard/export_failed.html", context, status=status)

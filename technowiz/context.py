@@ -9,7 +9,7 @@ work in ``contextvars.copy_context()``.
 
 import contextvars
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -46,3 +46,26 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
+
+
+def in_this_context[T](iterable: Iterable[T]) -> Iterator[T]:
+    """Iterate ``iterable`` later (a streamed response) in the context of *now*.
+
+    A streamed export reads pages from the platform after the view has returned and
+    the request's middleware has reset the actor: without this, those calls would be
+    recorded as ``system``. The context is copied here, at call time (this is not a
+    generator function, or the copy would be taken at the first step, too late); each
+    step then runs in that copy.
+    """
+    context = contextvars.copy_context()
+    iterator = iter(iterable)
+
+    def steps() -> Iterator[T]:
+        while True:
+            try:
+                item = context.run(next, iterator)
+            except StopIteration:
+                return
+            yield item
+
+    return steps()

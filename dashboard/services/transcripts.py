@@ -1,9 +1,8 @@
 """A conversation as a file: CSV rows or plain-text lines, in the viewer's time zone."""
 
 from collections.abc import Iterable, Iterator
+from datetime import tzinfo
 from itertools import chain
-
-from django.utils import timezone
 
 from dashboard.csv_export import csv_rows
 from technowiz.errors import TechnowizError
@@ -31,22 +30,23 @@ def message_summary(message: Message) -> str:
     return text
 
 
-def _when(message: Message) -> str:
-    return message.timestamp.astimezone(timezone.get_current_timezone()).isoformat()
+def _when(message: Message, tz: tzinfo) -> str:
+    return message.timestamp.astimezone(tz).isoformat()
 
 
 def _messages(first: Message | None, rest: Iterator[Message]) -> Iterable[Message]:
     return chain([first], rest) if first is not None else ()
 
 
-def transcript_rows(first: Message | None, rest: Iterator[Message]) -> Iterator[str]:
+def transcript_rows(first: Message | None, rest: Iterator[Message], *, tz: tzinfo) -> Iterator[str]:
+    """The transcript as CSV lines, times in ``tz`` (the viewer's zone, taken at request time)."""
     header = ["time", "sender", "agent", "type", "text", "message_id"]
 
     def rows() -> Iterator[list[object]]:
         try:
             for m in _messages(first, rest):
                 yield [
-                    _when(m),
+                    _when(m, tz),
                     m.sender,
                     m.agent_name or "",
                     m.type,
@@ -59,10 +59,13 @@ def transcript_rows(first: Message | None, rest: Iterator[Message]) -> Iterator[
     return csv_rows(header, rows())
 
 
-def transcript_lines(first: Message | None, rest: Iterator[Message]) -> Iterator[str]:
+def transcript_lines(
+    first: Message | None, rest: Iterator[Message], *, tz: tzinfo
+) -> Iterator[str]:
+    """The transcript as text lines, times in ``tz``."""
     try:
         for m in _messages(first, rest):
             who = m.agent_name or m.sender.title()
-            yield f"[{_when(m)}] {who}: {message_summary(m)}\n"
+            yield f"[{_when(m, tz)}] {who}: {message_summary(m)}\n"
     except TechnowizError as error:
         yield f"--- export stopped: {error.message}\n"

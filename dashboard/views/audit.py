@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard.csv_export import csv_rows
 from dashboard.forms.audit import AuditQueryForm
 from dashboard.permissions import requires
-from dashboard.rendering import render_screen
+from dashboard.rendering import export_failed, render_screen
 from dashboard.selectors.audit import (
     EXPORT_HEADER,
     audit_attempts,
@@ -77,9 +77,9 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     form = AuditQueryForm(request.GET)
     if not form.is_valid():
         problems = "; ".join(e for errors in form.errors.values() for e in errors)
-        return HttpResponse(
-            f"Correct the filter first: {problems}", status=400, content_type="text/plain"
-        )
+        back = reverse("dashboard:audit_list")
+        problem = f"Correct the filter first: {problems}"
+        return export_failed(request, back_url=back, problem=problem, status=400)
     rows = audit_export_rows(
         calls=audit_calls(**form.filters()), tz=timezone.get_current_timezone()
     )

@@ -11,7 +11,7 @@ from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
 from dashboard.html_fast import chat_messages
 from dashboard.list_state import from_conversation
 from dashboard.permissions import requires
-from dashboard.rendering import render_screen
+from dashboard.rendering import export_failed, render_screen
 from dashboard.selectors.conversations import (
     RatingLocation,
     conversation_messages,
@@ -20,6 +20,7 @@ from dashboard.selectors.conversations import (
 )
 from dashboard.selectors.user_details import user_details
 from dashboard.services.transcripts import transcript_lines, transcript_rows
+from technowiz.context import in_this_context
 from technowiz.errors import TechnowizError
 from technowiz.types import ConversationPage
 
@@ -56,7 +57,7 @@ def conversation(request: HttpRequest, user_id: str) -> HttpResponse:
             context.update(_transcript(page, highlight=data.get("highlight") or ""))
         except TechnowizError as error:
             context["platform_error"] = error
-    return render_screen(request, TEMPLATE, "transcript", context)
+    return render_screen(request, TEMPLATE, "screen", context)
 
 
 @require_GET
@@ -77,7 +78,7 @@ def conversation_rating(request: HttpRequest, user_id: str) -> HttpResponse:
             if found is not None:
                 return _open_rating(request, user_id, found)
             context["notice"] = "This user gave no rating in this date range."
-    return render_screen(request, TEMPLATE, "transcript", context)
+    return render_screen(request, TEMPLATE, "screen", context)
 
 
 def _open_rating(request: HttpRequest, user_id: str, found: RatingLocation) -> HttpResponse:
@@ -86,7 +87,7 @@ def _open_rating(request: HttpRequest, user_id: str, found: RatingLocation) -> H
     query["page"], query["highlight"] = str(found.page), found.message.message_id
     url = reverse("dashboard:conversation", args=[user_id]) + "?" + query.urlencode()
     if request.htmx:
-        return HttpResponseLocation(url, target="#transcript", swap="outerHTML")
+        return HttpResponseLocation(url, target="#conversation-screen", swap="outerHTML")
     return redirect(url + "#" + found.message.message_id)
 
 
@@ -96,20 +97,23 @@ def conversation_export(request: HttpRequest, user_id: str) -> HttpResponse:
     """The whole range, all pages, as CSV (``format=csv``) or plain text (``format=txt``)."""
     form = ConversationQueryForm(request.GET)
     fmt = request.GET.get("format", "csv")
+    back = reverse("dashboard:conversation", args=[user_id])
     if not form.is_valid() or fmt not in ("csv", "txt"):
-        return HttpResponse(
-            "Choose CSV or text, and a valid date range.", status=400, content_type="text/plain"
-        )
+        problem = "Choose CSV or text, and a valid date range."
+        return export_failed(request, back_url=back, problem=problem, status=400)
     start, end = form.range_utc()
     messages = conversation_messages(user_id=user_id, start=start, end=end)
     try:
         first = next(messages, None)
     except TechnowizError as error:
-        return HttpResponse(error.message, status=502, content_type="text/plain")
+        return export_failed(request, back_url=back, error=error)
+    tz = timezone.get_current_timezone()
     if fmt == "csv":
-        body, content_type = transcript_rows(first, messages), "text/csv; charset=utf-8"
+        body, content_type = transcript_rows(first, messages, tz=tz), "text/csv; charset=utf-8"
     else:
-        body, content_type = transcript_lines(first, messages), "text/plain; charset=utf-8"
+        body, content_type = transcript_lines(first, messages, tz=tz), "text/plain; charset=utf-8"
+    # Later pages are read while streaming: in this request's context (actor, time zone).
+    body = in_this_context(body)
     response = StreamingHttpResponse(body, content_type=content_type)
     safe_id = "".join(c for c in user_id if c.isalnum() or c in "-_")[:40] or "user"
     response["Content-Disposition"] = f'attachment; filename="conversation-{safe_id}.{fmt}"'

@@ -13,7 +13,7 @@ from dashboard.forms.users import PRESETS, UsersQueryForm
 from dashboard.html_fast import user_rows
 from dashboard.list_state import selection_url, to_conversation, with_defaults
 from dashboard.permissions import requires
-from dashboard.rendering import render_screen
+from dashboard.rendering import export_failed, render_screen
 from dashboard.selectors.users import (
     SORTS,
     MatchedSet,
@@ -130,16 +130,14 @@ def users_select(request: HttpRequest) -> HttpResponse:
 def users_export(request: HttpRequest) -> HttpResponse:
     """The whole matched set (searched and sorted as on screen) as CSV, streamed."""
     form = UsersQueryForm(request.GET)
+    back = reverse("dashboard:users_list") + "?" + request.GET.urlencode()
     if not (form.is_valid() and form.has_filter()):
-        return HttpResponse(
-            "Choose users to export first (a preset, or an attribute and a value).",
-            status=400,
-            content_type="text/plain",
-        )
+        problem = "Choose users to export first (a quick filter, or an attribute and a value)."
+        return export_failed(request, back_url=back, problem=problem, status=400)
     try:
         matched = users_matching(user_filter=form.user_filter())
     except TechnowizError as error:
-        return HttpResponse(error.message, status=502, content_type="text/plain")
+        return export_failed(request, back_url=back, error=error)
     users = matched.search(form.cleaned_data["sort"], form.cleaned_data["q"])
     names = sorted({name for user in users for name in user.attributes})
     tz = timezone.get_current_timezone()

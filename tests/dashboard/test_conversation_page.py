@@ -72,7 +72,7 @@ def test_paging_with_page_x_of_y(agent_client, sandbox):
     assert len(ids) == 100 and ids[0] == "m-000201"
     fragment = agent_client.get(_url(LONG, "size=100&page=4"), HTTP_HX_REQUEST="true")
     body = fragment.content.decode()
-    assert "<html" not in body and body.strip().startswith('<section id="transcript"')
+    assert "<html" not in body and body.strip().startswith('<div id="conversation-screen"')
     assert "HX-Request" in fragment["Vary"]
 
 
@@ -135,7 +135,7 @@ def test_jump_to_the_rating_opens_its_page_highlighted(agent_client, sandbox):
     assert re.search(rf'class="msg [^"]*highlighted" id="{target}"', html)
     # For htmx: fetch that page into the transcript and push its URL.
     location = json.loads(agent_client.get(rating, HTTP_HX_REQUEST="true")["HX-Location"])
-    assert location["target"] == "#transcript"
+    assert location["target"] == "#conversation-screen"
     assert location["path"] == response["Location"].split("#")[0]
 
 
@@ -183,3 +183,43 @@ def test_user_details_survive_the_conversations_own_page_size(agent_client, sand
     html = _html(agent_client.get(_url(MARKUP_USER_ID, "preset=1-2&lsize=25&size=500")))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html
     assert 'href="/users/?preset=1-2&amp;size=25"' in html
+
+
+def test_the_range_and_size_reach_the_export_and_jump_links(agent_client, sandbox):
+    """After a new range is shown (as an htmx swap), every action uses it."""
+    html = agent_client.get(
+        _url(LONG, "start=2026-01-01&end=2026-01-31&size=100"), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    for name in ("conversation_rating", "conversation_export"):
+        base = reverse(f"dashboard:{name}", args=[LONG])
+        links = re.findall(rf'href="{re.escape(base)}\?([^"]+)"', html)
+        assert links, name
+        assert all("start=2026-01-01" in q and "end=2026-01-31" in q for q in links), links
+
+
+def test_export_times_are_in_the_viewers_zone(agent, agent_client, sandbox):
+    TeamMember.objects.filter(user=agent).update(time_zone="Asia/Kolkata")
+    url = reverse("dashboard:conversation_export", args=[LONG]) + "?format=txt"
+    first_line = b"".join(agent_client.get(url).streaming_content).decode().splitlines()[0]
+    assert re.match(r"\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+05:30\] ", first_line), first_line
+
+
+def test_every_page_read_while_streaming_is_recorded_as_the_viewer(agent_client, sandbox):
+    url = reverse("dashboard:conversation_export", args=[LONG]) + "?format=csv"
+    b"".join(agent_client.get(url).streaming_content)  # read after the view returned
+    calls = OutboundCall.objects.filter(action="conversation.page")
+    assert calls.count() == 5
+    assert set(calls.values_list("username", flat=True)) == {"agent1"}
+    assert all(origin.startswith("web:") for origin in calls.values_list("origin", flat=True))
+
+
+def test_a_failed_export_says_why_on_a_page(agent_client, sandbox):
+    sandbox.faults.push("status=503")
+    url = reverse("dashboard:conversation_export", args=[LONG]) + "?format=csv"
+    response = agent_client.get(url)
+    assert response.status_code == 502
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "The export was not made" in html and "internal problem" in html
+    call = OutboundCall.objects.get()
+    assert f"call #{call.pk}" in html

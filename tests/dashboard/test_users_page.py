@@ -242,3 +242,12 @@ def test_the_error_summary_names_fields_as_the_form_does(agent_client, sandbox):
     html = _html(agent_client.get(URL + "?attribute=city&value="))
     assert "<li>Value: Enter the value to match, for example 1.</li>" in html
     assert 'class="field-error" id="value-error">Enter the value to match' in html
+
+
+def test_a_failed_users_export_says_why_on_a_page(agent_client, sandbox):
+    sandbox.faults.push("revoked")
+    response = agent_client.get(reverse("dashboard:users_export") + "?preset=1")
+    assert response.status_code == 502
+    assert "The export was not made" in response.content.decode()
+    html = _html(agent_client.get(URL + "?preset=1"))
+    assert 'href="/users/export.csv?preset=1">Export CSV</a>' in html  # a plain link
