@@ -4,16 +4,19 @@ Django's default admin site is not routed: this one lets in only people holding
 ``manage_team`` (superusers included) and shows only the team's accounts and roles.
 """
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 
 from dashboard.models import TeamMember
-from dashboard.roles import perm
+from dashboard.roles import active_admins_excluding, perm
 
 MANAGE_TEAM = perm("manage_team")
 
@@ -61,7 +64,30 @@ class TeamMemberInline(ManageTeamOnly, admin.StackedInline):
     verbose_name_plural = "Time zone"
 
 
+class TeamMemberChangeForm(UserChangeForm):
+    """Refuses a change that would leave nobody able to manage the team."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        user = self.instance
+        if not user.pk:
+            return data
+        stays_admin = data.get("is_active", user.is_active) and (
+            user.is_superuser or any(g.name == "admin" for g in data.get("groups", []))
+        )
+        was_admin = user.is_active and (
+            user.is_superuser or user.groups.filter(name="admin").exists()
+        )
+        if was_admin and not stays_admin and active_admins_excluding(user.pk) == 0:
+            raise ValidationError(
+                "This is the last active admin: make someone else an admin first, "
+                "or nobody could manage the team or the audit log."
+            )
+        return data
+
+
 class TeamUserAdmin(ManageTeamOnly, UserAdmin):
+    form = TeamMemberChangeForm
     inlines = [TeamMemberInline]
     list_display = ("username", "first_name", "last_name", "is_active", "last_login")
     list_filter = ("is_active", "groups")

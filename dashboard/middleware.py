@@ -64,6 +64,11 @@ class HtmxLoginRedirectMiddleware:
             and response.status_code == 302
             and response.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
         ):
-            current = request.htmx.current_url_abs_path or request.get_full_path()
-            return HttpResponseClientRedirect(redirect_to_login(current).url)
+            # One URL per screen: a GET's own URL is the page the person asked for
+            # (page 2, say); for a POST, come back to the page it was sent from.
+            if request.method == "GET":
+                wanted = request.get_full_path()
+            else:
+                wanted = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(wanted).url)
         return response

@@ -40,3 +40,22 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> str:
         if set(ROLES[role]) <= held:
             return role
     return ""
+
+
+def role_from_groups(group_names: set[str], *, is_superuser: bool = False) -> str:
+    """The role an account holds by its groups, active or not (for lists of accounts)."""
+    if is_superuser:
+        return "admin"
+    for role in ("admin", "manager", "agent"):
+        if role in group_names:
+            return role
+    return ""
+
+
+def active_admins_excluding(user_id: int) -> int:
+    """How many other active accounts can manage the team (admins and superusers)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    others = get_user_model().objects.filter(is_active=True).exclude(pk=user_id)
+    return others.filter(Q(is_superuser=True) | Q(groups__name="admin")).distinct().count()

@@ -256,7 +256,9 @@ def error_for(
         )
         return NotFound(message, status=status, code=code, detail=text)
     if status == 429:
-        wait = f" Try again in {int(retry_after + 0.999)} seconds." if retry_after else ""
+        seconds = int(retry_after + 0.999) if retry_after else 0
+        unit = "second" if seconds == 1 else "seconds"
+        wait = f" Try again in {seconds} {unit}." if retry_after else ""
         message = "The platform is receiving too many requests." + (
             wait or " Try again in a minute."
         )

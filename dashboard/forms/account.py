@@ -4,7 +4,15 @@ import zoneinfo
 
 from django import forms
 
-_ZONES = sorted(zoneinfo.available_timezones())
+# Real places ("Area/City") and UTC; not aliases such as "localtime" or "Factory".
+_ZONES = [
+    *sorted(
+        z
+        for z in zoneinfo.available_timezones()
+        if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    ),
+    "UTC",
+]
 
 
 class PersonSettingsForm(forms.Form):

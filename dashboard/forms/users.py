@@ -41,13 +41,20 @@ class UsersQueryForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("preset"):
+        preset = data.get("preset")
+        if preset:
+            if self.data.get("attribute") or self.data.get("value"):
+                self.add_error(
+                    "preset",
+                    "Set Preset to “Custom filter” to use your own attribute and value "
+                    "(or empty them to use the quick filter).",
+                )
             data["attribute"] = settings.TECHNOWIZ_RATING_ATTRIBUTE
-            data["values"] = PRESETS[data["preset"]][1]
+            data["values"] = PRESETS[preset][1]
         elif self.has_filter() and "preset" not in self.errors:
-            if not data.get("attribute"):
+            if not data.get("attribute") and "attribute" not in self.errors:
                 self.add_error("attribute", "Enter the attribute name, for example feedback.")
-            if not data.get("value"):
+            if not data.get("value") and "value" not in self.errors:
                 self.add_error("value", "Enter the value to match, for example 1.")
             elif data["value"] != data["value"].strip():
                 self.add_error("value", "The value has spaces at its start or end; remove them.")

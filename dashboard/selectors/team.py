@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from dashboard.roles import role_of
+from dashboard.roles import role_from_groups
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,9 @@ def team_members() -> list[Member]:
             Member(
                 username=user.get_username(),
                 full_name=user.get_full_name(),
-                role=role_of(user),
+                role=role_from_groups(
+                    {g.name for g in user.groups.all()}, is_superuser=user.is_superuser
+                ),
                 is_active=user.is_active,
                 time_zone=(member.time_zone if member else "") or "site default",
                 last_login=user.last_login,

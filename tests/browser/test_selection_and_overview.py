@@ -55,5 +55,14 @@ def test_a_signed_out_click_goes_to_sign_in_and_back(page, stack):
     page.get_by_label("Username").fill("agent")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/users/\?preset=1"))
-    expect(page.locator(".users-table")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/users/\?preset=1&page=2$"))
+    expect(page.locator(".pager-position")).to_contain_text("Page 2 of")
+
+
+def test_keyboard_focus_follows_the_results_after_paging(page, stack):
+    sign_in(page, stack, "agent")
+    page.goto(stack.url + "/users/?preset=1")
+    page.get_by_role("link", name="Next").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".pager-position")).to_contain_text("Page 2 of")
+    expect(page.locator("#results .count")).to_be_focused()

@@ -180,13 +180,22 @@ def test_a_person_sets_their_own_time_zone(agent_client, agent):
 
 @pytest.mark.django_db
 def test_signed_out_htmx_requests_navigate_to_the_sign_in_page(client):
+    # The page asked for (page 2), not the page it was asked from.
     response = client.get(
-        "/users/?preset=1",
+        "/users/?preset=1&page=2",
         HTTP_HX_REQUEST="true",
-        HTTP_HX_CURRENT_URL="http://testserver/users/?preset=1&page=2",
+        HTTP_HX_CURRENT_URL="http://testserver/users/?preset=1",
     )
     assert response.status_code == 200
     assert response["HX-Redirect"] == "/accounts/login/?next=/users/%3Fpreset%3D1%26page%3D2"
+    # A POST comes back to the page it was sent from.
+    response = client.post(
+        "/users/selection/?preset=1",
+        {"op": "all"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/users/?preset=1&page=3",
+    )
+    assert response["HX-Redirect"] == "/accounts/login/?next=/users/%3Fpreset%3D1%26page%3D3"
     # A plain request still gets the usual redirect.
     assert client.get("/users/").status_code == 302
 
@@ -201,3 +210,77 @@ def test_an_expired_form_says_what_to_do(agent):
     assert response.status_code == 403
     assert "This form had expired" in response.content.decode()
     assert strict.get("/").status_code == 200  # still signed in: nothing was done
+
+
+def _change_form(user, *, groups, active=True):
+    from dashboard.models import TeamMember
+
+    member, _ = TeamMember.objects.get_or_create(user=user)
+    data = {
+        "username": user.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "groups": groups,
+        "member-TOTAL_FORMS": "1",
+        "member-INITIAL_FORMS": "1",
+        "member-MIN_NUM_FORMS": "0",
+        "member-MAX_NUM_FORMS": "1",
+        "member-0-id": member.pk,
+        "member-0-user": user.pk,
+        "member-0-time_zone": "",
+    }
+    if active:
+        data["is_active"] = "on"
+    return data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["demote", "deactivate"])
+def test_the_last_admin_cannot_be_removed(admin_client_, admin_member, change):
+    from django.contrib.auth.models import Group
+
+    url = f"/team/admin/auth/user/{admin_member.pk}/change/"
+    agent_group = [Group.objects.get(name="agent").pk]
+    admin_group = [Group.objects.get(name="admin").pk]
+    data = (
+        _change_form(admin_member, groups=agent_group)
+        if change == "demote"
+        else _change_form(admin_member, groups=admin_group, active=False)
+    )
+    response = admin_client_.post(url, data)
+    assert response.status_code == 200
+    assert "This is the last active admin" in response.content.decode()
+    admin_member.refresh_from_db()
+    assert admin_member.is_active
+    assert list(admin_member.groups.values_list("name", flat=True)) == ["admin"]
+
+
+@pytest.mark.django_db
+def test_an_admin_can_step_down_when_another_remains(admin_client_, admin_member, make_member):
+    from django.contrib.auth.models import Group
+
+    make_member("admin2", "admin")
+    url = f"/team/admin/auth/user/{admin_member.pk}/change/"
+    data = _change_form(admin_member, groups=[Group.objects.get(name="manager").pk])
+    assert admin_client_.post(url, data).status_code == 302
+    assert list(admin_member.groups.values_list("name", flat=True)) == ["manager"]
+
+
+@pytest.mark.django_db
+def test_team_page_shows_the_role_of_deactivated_accounts(admin_client_, agent):
+    agent.is_active = False
+    agent.save()
+    html = admin_client_.get(reverse("dashboard:team_list")).content.decode()
+    assert re.search(
+        r"<td>agent1</td>\s*<td>[^<]*</td>\s*<td>agent</td>\s*<td>deactivated</td>", html
+    )
+
+
+@pytest.mark.django_db
+def test_settings_offer_real_places_only(agent_client):
+    page = agent_client.get("/accounts/settings/").content.decode()
+    assert '<option value="Asia/Kolkata">' in page and '<option value="UTC">' in page
+    assert '"Factory"' not in page and '"localtime"' not in page
+    assert 'aria-describedby="id_time_zone_helptext"' in page
+    assert 'id="id_time_zone_helptext"' in page

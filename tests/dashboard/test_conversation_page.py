@@ -223,3 +223,11 @@ def test_a_failed_export_says_why_on_a_page(agent_client, sandbox):
     assert "The export was not made" in html and "internal problem" in html
     call = OutboundCall.objects.get()
     assert f"call #{call.pk}" in html
+
+
+def test_a_page_past_the_end_offers_the_last_page(agent_client, sandbox):
+    total = len(SandboxData.build().conversation(LONG))
+    last = -(-total // 500)
+    html = _html(agent_client.get(_url(LONG, "size=500&page=999")))
+    assert f"This range has only {last} pages at this size." in html
+    assert f"page={last}" in html and "Go to the last page" in html

@@ -57,13 +57,14 @@ queries = st.lists(st.tuples(st.sampled_from(NAMES), values), max_size=6)
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+FUZZ_MORE = settings(FUZZ, max_examples=150)
 
 
 def _query(pairs) -> str:
     return urlencode(pairs)
 
 
-@FUZZ
+@FUZZ_MORE
 @given(queries)
 def test_users_page_never_fails(agent_client, sandbox, pairs):
     for path in ("/users/", "/users/export.csv"):

@@ -126,6 +126,8 @@ def test_refresh_fetches_again(agent_client, sandbox):
         ("preset=1&size=7", "Page size must be 25, 50, 100 or 200."),
         ("preset=1&sort=evil", "Choose a sort order from the list."),
         ("preset=9", "Choose one of the presets."),
+        ("preset=1&attribute=city&value=Pune", "Set Preset to “Custom filter” to use your own"),
+        ("attribute=" + "a" * 101 + "&value=1", "Ensure this value has at most 100 characters"),
     ],
 )
 def test_bad_input_says_what_is_wrong_and_calls_nothing(
@@ -251,3 +253,8 @@ def test_a_failed_users_export_says_why_on_a_page(agent_client, sandbox):
     assert "The export was not made" in response.content.decode()
     html = _html(agent_client.get(URL + "?preset=1"))
     assert 'href="/users/export.csv?preset=1">Export CSV</a>' in html  # a plain link
+
+
+def test_one_problem_one_message(agent_client, sandbox):
+    html = _html(agent_client.get(URL + "?attribute=" + "a" * 101 + "&value=1"))
+    assert "Enter the attribute name" not in html

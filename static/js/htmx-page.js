@@ -1,6 +1,9 @@
-// When an htmx request fails (the server answered an error, or did not answer),
-// htmx changes nothing on the page. Say so in the page's alert region instead of
-// leaving the person wondering. No inline script: the CSP forbids it.
+// How htmx swaps behave for people. No inline script: the CSP forbids it.
+// 1. When an htmx request fails (the server answered an error, or did not answer),
+//    htmx changes nothing on the page: say so in the page's alert region.
+// 2. After a swap that removed the focused element (a pager link, a quick filter),
+//    focus lands on <body>: move it to the new content's marked heading instead, so a
+//    keyboard user continues from the results, not from the top of the page.
 (function () {
   function show(text) {
     const box = document.getElementById("request-problem");
@@ -27,6 +30,16 @@
     const box = document.getElementById("request-problem");
     if (box) {
       box.hidden = true;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (document.activeElement && document.activeElement !== document.body) {
+      return;
+    }
+    const target = event.detail.elt;
+    const mark = target && target.querySelector ? target.querySelector("[data-focus-after-swap]") : null;
+    if (mark) {
+      mark.focus({ preventScroll: true });
     }
   });
 })();
