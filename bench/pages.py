@@ -19,6 +19,7 @@ first, middle and last page, searched and sorted. Goal: under 30 ms each.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -190,7 +191,7 @@ def part_two(client) -> list[str]:
     query = "attribute=feedback&value=5"
     first = client.get(f"/users/?{query}&size=200")
     _check(first)
-    total = int(first.content.decode().split('<p class="count"><strong>')[1].split("<")[0])
+    total = int(re.search(r'<p class="count"[^>]*><strong>(\d+)<', first.content.decode())[1])
     last_page = -(-total // 200)
     pages = {
         "first page (200 rows)": f"/users/?{query}&size=200",

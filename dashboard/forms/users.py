@@ -54,9 +54,10 @@ class UsersQueryForm(forms.Form):
         elif self.has_filter() and "preset" not in self.errors:
             if not data.get("attribute") and "attribute" not in self.errors:
                 self.add_error("attribute", "Enter the attribute name, for example feedback.")
-            if not data.get("value") and "value" not in self.errors:
+            value = data.get("value")
+            if not value and "value" not in self.errors:
                 self.add_error("value", "Enter the value to match, for example 1.")
-            elif data["value"] != data["value"].strip():
+            elif value and value != value.strip():
                 self.add_error("value", "The value has spaces at its start or end; remove them.")
             data["values"] = (data.get("value") or "",)
         data["sort"] = data.get("sort") or "last_active"

@@ -28,7 +28,7 @@ def _rows(html: str) -> list[str]:
 
 
 def _count(html: str) -> int:
-    return int(re.search(r'<p class="count"><strong>(\d+)</strong>', html).group(1))
+    return int(re.search(r'<p class="count"[^>]*><strong>(\d+)</strong>', html).group(1))
 
 
 @pytest.fixture
