@@ -24,7 +24,7 @@ def test_selection_survives_paging_and_can_be_all_matching(page, stack):
     page.get_by_role("link", name="Previous").click()
     expect(page.locator(".users-table tbody input[type=checkbox]").nth(0)).to_be_checked()
     expect(page.locator(".users-table tbody input[type=checkbox]").nth(2)).not_to_be_checked()
-    page.get_by_role("button", name=re.compile(r"Select all \d+ matching")).click()
+    page.get_by_role("button", name=re.compile(r"Select all \d+ matching the filter")).click()
     total = page.locator("#results .count strong").first.inner_text()
     expect(page.locator("#selection-bar")).to_contain_text(f"{total} selected")
     for box in page.locator(".users-table tbody input[type=checkbox]").all():

@@ -201,6 +201,7 @@ def test_selection_survives_paging_and_can_be_all_matching(agent_client, sandbox
     }
     page2 = _html(agent_client.get(back))
     assert f"<strong>{counts['1']}</strong> selected" in page2
+    assert "Select all" not in page2  # nothing left to add
     assert all(f'value="{uid}" aria-label' in page2 for uid in _rows(page2))
     assert len(re.findall(r"checked hx-post", page2)) == len(_rows(page2))
     bar = agent_client.post(
