@@ -66,3 +66,13 @@ def test_keyboard_focus_follows_the_results_after_paging(page, stack):
     page.keyboard.press("Enter")
     expect(page.locator(".pager-position")).to_contain_text("Page 2 of")
     expect(page.locator("#results .count")).to_be_focused()
+
+
+def test_changing_page_size_or_sort_applies_at_once(page, stack):
+    sign_in(page, stack, "agent")
+    page.goto(stack.url + "/users/?preset=1")
+    page.get_by_label("Per page").select_option("25")
+    expect(page).to_have_url(re.compile(r"size=25"))
+    expect(page.locator(".users-table tbody tr")).to_have_count(25)
+    page.get_by_label("Sort by").select_option("name")
+    expect(page).to_have_url(re.compile(r"sort=name"))
