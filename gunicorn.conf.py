@@ -5,6 +5,7 @@ gthread 2x8 served ~178 req/s (DESIGN.md, pitfalls).
 """
 
 import os
+import tempfile
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 worker_class = "gthread"
@@ -14,5 +15,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 accesslog = "-"
-# No query strings in the access log: they can hold phone numbers and user ids.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+# No paths or query strings in the access log: a WhatsApp user's id is their phone
+# number, and it is in the path. The request id ties a line to its audit rows
+# (OutboundCall.origin is "web:<request id>").
+access_log_format = '%(h)s "%(m)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
+# One control socket per server (gunicorn 27 shares one per user by default).
+control_socket = os.path.join(
+    tempfile.gettempdir(), f"gunicorn-{os.environ.get('PORT', '8000')}-{os.getpid()}.ctl"
+)

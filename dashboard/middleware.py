@@ -72,3 +72,21 @@ class HtmxLoginRedirectMiddleware:
                 wanted = request.htmx.current_url_abs_path or request.get_full_path()
             return HttpResponseClientRedirect(redirect_to_login(wanted).url)
         return response
+
+
+class HealthCheckMiddleware:
+    """``/healthz`` before anything else: no Host check, no HTTPS redirect, no session.
+
+    Load balancers probe instances by address (a Host not in ALLOWED_HOSTS) and often
+    over plain HTTP; Django would answer 400 or 301 and log a traceback each time.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
+            from dashboard.views.health import database_health
+
+            return database_health()
+        return self.get_response(request)

@@ -78,6 +78,17 @@ def test_seed_demo_creates_the_three_roles(settings, django_user_model, client):
 
 
 @pytest.mark.django_db
+def test_healthz_answers_probes_by_address_over_plain_http(client, settings):
+    settings.SECURE_SSL_REDIRECT = True  # as in production
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert response["Cache-Control"] == "no-store"
+    # Everything else still gets the host check and the redirect.
+    assert client.get("/accounts/login/", HTTP_HOST="10.0.0.5:8000").status_code == 400
+    assert client.get("/accounts/login/").status_code == 301
+
+
+@pytest.mark.django_db
 def test_healthz_answers_without_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json()["database"] == "ok"
