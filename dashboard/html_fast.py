@@ -76,7 +76,8 @@ def user_rows(
         rows.append(
             f'<tr><td><input type="checkbox" name="user_id" value="{_e(u.user_id)}"'
             f' aria-label="Select {_e(u.name or u.user_id)}"{checked} hx-post="{select}"'
-            f' hx-vals="{vals}" hx-target="#selection-bar" hx-swap="outerHTML"></td>'
+            f' hx-vals="{vals}" hx-target="#selection-bar" hx-swap="outerHTML"'
+            ' hx-sync="closest tbody:queue all"></td>'
             f'<td><a href="{href}?{query}">{name}</a></td><td>{contact}</td><td>{active}</td>'
             f'<td class="attributes">{_attributes(u.attributes)}</td></tr>'
         )

@@ -186,24 +186,34 @@ def _fetch(user_filter: UserFilter) -> tuple[User, ...]:
     return _sort_users(list(seen.values()), "last_active")
 
 
+def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
+    """The matched set if this process or the shared cache holds it; never asks the platform."""
+    key = user_filter.cache_key
+    fetched_at = cache.get(f"{key}:at")
+    if fetched_at is None:
+        return None
+    with _local_lock:
+        local = _local.get(key)
+        if local is not None and local.fetched_at == fetched_at:
+            _local.move_to_end(key)
+            return local
+    stored = cache.get(key)
+    if stored is not None and stored[0] == fetched_at:
+        return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
+    return None
+
+
 def users_matching(*, user_filter: UserFilter, refresh: bool = False) -> MatchedSet:
     """The matched set for ``user_filter``: from this process, the shared cache, or the platform.
 
     Raises ``technowiz.errors.TechnowizError`` when the platform has to be asked and fails.
     """
+    if not refresh:
+        cached = users_cached(user_filter=user_filter)
+        if cached is not None:
+            return cached
     key = user_filter.cache_key
     stamp_key = f"{key}:at"
-    if not refresh:
-        fetched_at = cache.get(stamp_key)
-        if fetched_at is not None:
-            with _local_lock:
-                local = _local.get(key)
-                if local is not None and local.fetched_at == fetched_at:
-                    _local.move_to_end(key)
-                    return local
-            stored = cache.get(key)
-            if stored is not None and stored[0] == fetched_at:
-                return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
     users = _fetch(user_filter)
     fetched_at = time.time()
     timeout = settings.USERS_CACHE_SECONDS

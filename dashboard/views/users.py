@@ -18,6 +18,7 @@ from dashboard.selectors.users import (
     SORTS,
     MatchedSet,
     attribute_names_seen,
+    users_cached,
     users_matching,
     users_page,
 )
@@ -108,20 +109,24 @@ def users_select(request: HttpRequest) -> HttpResponse:
     if not (form.is_valid() and form.has_filter()) or op not in ("add", "remove", "all", "clear"):
         return HttpResponse("Unknown selection change.", status=400, content_type="text/plain")
     context: dict = {"form": form, "next_url": _back_url(request)}
+    # A tick never waits on the platform: the set is whatever the cache holds now.
+    context["matched"] = users_cached(user_filter=form.user_filter())
     try:
-        context["matched"] = users_matching(user_filter=form.user_filter())
         context["selection"] = selection_update(
             request.session, user_filter=form.user_filter(), op=op, user_ids=user_ids
         )
-    except (ValueError, TechnowizError) as error:
+    except ValueError as error:
         context["selection"] = selection_get(request.session)
-        context["selection_error"] = getattr(error, "message", str(error))
+        context["selection_error"] = str(error)
     if not request.htmx:
         return redirect(context["next_url"])
     if op in ("all", "clear") and "selection_error" not in context:
         # Every tick box on the page changes: fetch the screen again.
         return HttpResponseLocation(context["next_url"], target="#users-screen", swap="outerHTML")
-    context["selected_count"] = context["selection"].count(context.get("matched"))
+    selection, matched = context["selection"], context["matched"]
+    # None: "all matching", while the set itself is not at hand to count.
+    known = matched is not None or not selection.all_matching
+    context["selected_count"] = selection.count(matched) if known else None
     return render_screen(request, TEMPLATE, "selection_bar", context)
 
 

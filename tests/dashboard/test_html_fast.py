@@ -88,6 +88,7 @@ def test_user_rows_escape_every_field(text):
         "hx-vals",
         "hx-target",
         "hx-swap",
+        "hx-sync",
         "href",
         "class",
         "title",

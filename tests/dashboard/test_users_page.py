@@ -259,3 +259,28 @@ def test_a_failed_users_export_says_why_on_a_page(agent_client, sandbox):
 def test_one_problem_one_message(agent_client, sandbox):
     html = _html(agent_client.get(URL + "?attribute=" + "a" * 101 + "&value=1"))
     assert "Enter the attribute name" not in html
+
+
+def test_ticking_never_waits_on_the_platform(agent_client, sandbox):
+    from django.core.cache import cache
+
+    select = reverse("dashboard:users_select") + "?preset=1"
+    rows = _rows(_html(agent_client.get(URL + "?preset=1")))
+    calls = OutboundCall.objects.count()
+    cache.clear()  # the kept set expired
+    bar = agent_client.post(
+        select, {"op": "toggle", "toggle": rows[0], "user_id": rows[0]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<strong>1</strong> selected" in bar
+    agent_client.post(select, {"op": "all"}, HTTP_HX_REQUEST="true")
+    bar = agent_client.post(
+        select, {"op": "toggle", "toggle": rows[1]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<strong>All</strong> matching selected" in bar
+    assert OutboundCall.objects.count() == calls
+
+
+def test_ticks_from_one_page_are_sent_one_after_another(agent_client, sandbox):
+    html = _html(agent_client.get(URL + "?preset=1"))
+    boxes = re.findall(r'<input type="checkbox" name="user_id"[^>]*>', html)
+    assert boxes and all('hx-sync="closest tbody:queue all"' in box for box in boxes)
