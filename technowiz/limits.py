@@ -37,7 +37,10 @@ class Limiter(Protocol):
 
 
 def _busy(what: str) -> PlatformBusy:
-    return PlatformBusy(detail=f"local {what} ceiling: no capacity in time")
+    return PlatformBusy(
+        detail=f"not sent: the dashboard's own {what} ceiling toward the platform "
+        "was full for too long"
+    )
 
 
 class LocalLimiter:

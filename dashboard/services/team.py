@@ -34,14 +34,23 @@ def member_create(
     return user
 
 
-def demo_team_create(*, password: str) -> list[AbstractUser]:
-    return [
-        member_create(
-            username=username,
-            password=password,
-            role=role,
-            first_name=DEMO_NAMES[username][0],
-            last_name=DEMO_NAMES[username][1],
+def demo_team_create(*, password: str, reset: bool = False) -> list[AbstractUser]:
+    """The demo accounts: created when missing; with ``reset``, their password, role and
+    activity restored too (a restart must not undo what people changed on purpose)."""
+    user_model = get_user_model()
+    accounts = []
+    for username, role in DEMO_ACCOUNTS:
+        existing = user_model.objects.filter(username=username).first()
+        if existing is not None and not reset:
+            accounts.append(existing)
+            continue
+        accounts.append(
+            member_create(
+                username=username,
+                password=password,
+                role=role,
+                first_name=DEMO_NAMES[username][0],
+                last_name=DEMO_NAMES[username][1],
+            )
         )
-        for username, role in DEMO_ACCOUNTS
-    ]
+    return accounts

@@ -78,6 +78,23 @@ def test_seed_demo_creates_the_three_roles(settings, django_user_model, client):
 
 
 @pytest.mark.django_db
+def test_seed_demo_keeps_what_people_changed_unless_reset(settings, django_user_model):
+    settings.TECHNOWIZ_SANDBOX = True
+    settings.DEMO_PASSWORD = "demo-pass-123"
+    quiet = open(os.devnull, "w")  # noqa: SIM115
+    call_command("seed_demo", stdout=quiet)
+    agent = django_user_model.objects.get(username="agent")
+    agent.set_password("my-own-pass-456")
+    agent.save()
+    call_command("seed_demo", stdout=quiet)  # e.g. make run again
+    agent.refresh_from_db()
+    assert agent.check_password("my-own-pass-456")
+    call_command("seed_demo", "--reset", stdout=quiet)
+    agent.refresh_from_db()
+    assert agent.check_password("demo-pass-123")
+
+
+@pytest.mark.django_db
 def test_healthz_answers_probes_by_address_over_plain_http(client, settings):
     settings.SECURE_SSL_REDIRECT = True  # as in production
     response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")

@@ -1,5 +1,6 @@
 """Create the demo team (admin, manager, agent): only while the platform is the sandbox."""
 
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
@@ -11,14 +12,24 @@ from dashboard.services.team import DEMO_ACCOUNTS, demo_team_create
 class Command(BaseCommand):
     help = "Create the demo accounts admin, manager and agent (sandbox mode only)."
 
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Also restore the demo accounts' password, role and activity.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.TECHNOWIZ_SANDBOX:
             raise CommandError(
                 "Refusing to create demo accounts: a real platform is configured "
                 "(TECHNOWIZ_BASE_URL is set). Demo logins exist only with the sandbox."
             )
-        demo_team_create(password=settings.DEMO_PASSWORD)
+        demo_team_create(password=settings.DEMO_PASSWORD, reset=options["reset"])
         names = ", ".join(username for username, _ in DEMO_ACCOUNTS)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo accounts ready: {names} (password from DEMO_PASSWORD).")
+            self.style.SUCCESS(
+                f"Demo accounts ready: {names} (new ones get DEMO_PASSWORD; "
+                "seed_demo --reset restores changed ones)."
+            )
         )
