@@ -31,6 +31,8 @@ SORTS = {
 }
 ATTRIBUTE_NAMES_KEY = "users:attribute-names"
 _LOCAL_SLOTS = 8
+FETCH_WAIT_STEP = 0.1  # seconds between looks while another request fetches the set
+_pause = time.sleep  # tests replace it to play "the other request"
 
 
 @dataclass(frozen=True)
@@ -206,24 +208,47 @@ def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
 def users_matching(*, user_filter: UserFilter, refresh: bool = False) -> MatchedSet:
     """The matched set for ``user_filter``: from this process, the shared cache, or the platform.
 
-    Raises ``technowiz.errors.TechnowizError`` when the platform has to be asked and fails.
+    When the set must be fetched, one request fetches it and the others asking for the
+    same filter meanwhile (any process) wait for its result instead of asking the
+    platform too. Raises ``technowiz.errors.TechnowizError`` when the fetch fails.
     """
-    if not refresh:
+    if refresh:
+        return _fetch_and_keep(user_filter)
+    cached = users_cached(user_filter=user_filter)
+    if cached is not None:
+        return cached
+    lock_key = f"{user_filter.cache_key}:fetching"
+    budget = settings.TECHNOWIZ_CONNECT_TIMEOUT + settings.TECHNOWIZ_READ_TIMEOUT + 5
+    deadline = time.monotonic() + budget
+    while not cache.add(lock_key, 1, timeout=int(budget) + 1):
+        _pause(FETCH_WAIT_STEP)
         cached = users_cached(user_filter=user_filter)
         if cached is not None:
             return cached
-    key = user_filter.cache_key
-    stamp_key = f"{key}:at"
+        if time.monotonic() > deadline:
+            break  # the fetcher died or failed: ask ourselves
+    try:
+        return _fetch_and_keep(user_filter)
+    finally:
+        cache.delete(lock_key)
+
+
+def _fetch_and_keep(user_filter: UserFilter) -> MatchedSet:
     users = _fetch(user_filter)
-    fetched_at = time.time()
+    return users_keep(user_filter=user_filter, users=users, fetched_at=time.time())
+
+
+def users_keep(*, user_filter: UserFilter, users: Sequence[User], fetched_at: float) -> MatchedSet:
+    """Keep a fetched set in the shared cache and this process."""
+    key = user_filter.cache_key
     timeout = settings.USERS_CACHE_SECONDS
     encoded = _encode(users)
     # One commit for the set, its stamp and the names when the cache is the database.
     with transaction.atomic():
         cache.set(key, (fetched_at, encoded), timeout)
-        cache.set(stamp_key, fetched_at, timeout)
+        cache.set(f"{key}:at", fetched_at, timeout)
         _attribute_names_remember(users)
-    return _remember(MatchedSet(user_filter, users, fetched_at))
+    return _remember(MatchedSet(user_filter, tuple(users), fetched_at))
 
 
 def _remember(matched: MatchedSet) -> MatchedSet:

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import time
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -284,3 +285,32 @@ def test_ticks_from_one_page_are_sent_one_after_another(agent_client, sandbox):
     html = _html(agent_client.get(URL + "?preset=1"))
     boxes = re.findall(r'<input type="checkbox" name="user_id"[^>]*>', html)
     assert boxes and all('hx-sync="closest tbody:queue all"' in box for box in boxes)
+
+
+def test_a_set_being_fetched_elsewhere_is_waited_for_not_fetched_again(
+    agent_client, sandbox, monkeypatch
+):
+    """Many people opening the same cold list make one platform call, not one each."""
+    from django.core.cache import cache
+
+    import dashboard.selectors.users as selectors
+    from dashboard.selectors.users import UserFilter, users_keep
+    from technowiz.client import get_client
+
+    user_filter = UserFilter("feedback", ("1",))
+    users = get_client().users_by_attribute("feedback", "1")  # what the other request got
+    calls = OutboundCall.objects.count()
+    cache.clear()
+    cache.add(f"{user_filter.cache_key}:fetching", 1, timeout=60)  # another request fetches
+    waits = []
+
+    def other_request_finishes(seconds):
+        waits.append(seconds)
+        if len(waits) == 2:
+            users_keep(user_filter=user_filter, users=users, fetched_at=time.time())
+
+    monkeypatch.setattr(selectors, "_pause", other_request_finishes)
+    html = _html(agent_client.get(URL + "?preset=1"))
+    assert _count(html) == len(users)
+    assert len(waits) == 2
+    assert OutboundCall.objects.count() == calls  # no second fetch
