@@ -31,3 +31,41 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.time_zone or 'site time zone'})"
+
+
+class UserSelection(models.Model):
+    """A person's selection of platform users for one filter (one selection a person).
+
+    Either the ticked user ids (``SelectedUser`` rows), or with ``all_matching`` every
+    user the filter matches less the unticked ones (then the rows are the unticked).
+    Rows, not a session blob: concurrent ticks from several requests never overwrite
+    each other.
+    """
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_selection"
+    )
+    attribute = models.CharField(max_length=100)
+    values = models.JSONField(default=list)
+    all_matching = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {self.attribute} = {self.values}"
+
+
+class SelectedUser(models.Model):
+    selection = models.ForeignKey(UserSelection, on_delete=models.CASCADE, related_name="marks")
+    user_id = models.CharField(max_length=200)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["selection", "user_id"], name="one_mark_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.user_id

@@ -1,18 +1,21 @@
-"""The person's selection of users, kept server-side in their session.
+"""The person's selection of users, kept server-side in rows of their own.
 
 A selection belongs to one filter. It is either some ticked user ids, or "all N
 matching" (stored as the filter, not as thousands of ids), less any unticked.
-It survives paging and feeds the broadcast and trigger screens.
+It survives paging (and tabs) and feeds the broadcast and trigger screens.
+Every change is a few statements in one transaction on the person's selection row,
+so ticks sent at the same time from several requests never overwrite each other.
 """
 
 from dataclasses import dataclass
 
-from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
 
+from dashboard.models import SelectedUser, UserSelection
 from dashboard.selectors.users import MatchedSet, UserFilter
 from technowiz.types import User
 
-SESSION_KEY = "users_selection"
 MAX_TICKED = 10_000
 
 
@@ -42,51 +45,64 @@ class Selection:
 EMPTY = Selection(filter=None, all_matching=False, ids=frozenset())
 
 
-def selection_get(session: SessionBase) -> Selection:
-    raw = session.get(SESSION_KEY)
-    if not raw:
+def _as_selection(row: UserSelection | None) -> Selection:
+    if row is None:
         return EMPTY
-    return Selection(
-        filter=UserFilter(raw["attribute"], tuple(raw["values"])),
-        all_matching=raw["all"],
-        ids=frozenset(raw["ids"]),
-    )
+    ids = frozenset(row.marks.values_list("user_id", flat=True))
+    return Selection(UserFilter(row.attribute, tuple(row.values)), row.all_matching, ids)
 
 
-def _save(session: SessionBase, selection: Selection) -> Selection:
-    if selection.filter is None:
-        session.pop(SESSION_KEY, None)
-    else:
-        session[SESSION_KEY] = {
-            "attribute": selection.filter.attribute,
-            "values": list(selection.filter.values),
-            "all": selection.all_matching,
-            "ids": sorted(selection.ids),
-        }
-    return selection
+def selection_get(person: AbstractBaseUser) -> Selection:
+    return _as_selection(UserSelection.objects.filter(owner=person).first())
 
 
 def selection_update(
-    session: SessionBase, *, user_filter: UserFilter, op: str, user_ids: list[str]
+    person: AbstractBaseUser, *, user_filter: UserFilter, op: str, user_ids: list[str]
 ) -> Selection:
     """Apply ``op`` (``add``, ``remove``, ``all``, ``clear``) for ``user_filter``.
 
     A change for another filter than the current selection's starts a new selection.
+    Raises ValueError when the selection would hold more than ``MAX_TICKED`` ids.
     """
-    current = selection_get(session)
-    if not current.belongs_to(user_filter):
-        current = Selection(filter=user_filter, all_matching=False, ids=frozenset())
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _update(person, user_filter, op, user_ids)
+        except IntegrityError:
+            if attempt:  # the row was created by a concurrent first tick: once more
+                raise
+    raise AssertionError("unreachable")
+
+
+def _update(
+    person: AbstractBaseUser, user_filter: UserFilter, op: str, user_ids: list[str]
+) -> Selection:
     if op == "clear":
-        return _save(session, EMPTY)
+        UserSelection.objects.filter(owner=person).delete()
+        return EMPTY
+    row = UserSelection.objects.select_for_update().filter(owner=person).first()
+    values = list(user_filter.values)
+    if row is None:
+        row = UserSelection.objects.create(
+            owner=person, attribute=user_filter.attribute, values=values
+        )
+    elif (row.attribute, row.values) != (user_filter.attribute, values):
+        row.marks.all().delete()
+        row.attribute, row.values, row.all_matching = user_filter.attribute, values, False
+        row.save()
     if op == "all":
-        return _save(session, Selection(user_filter, True, frozenset()))
-    ids = set(current.ids)
-    ticking = op == "add"
+        row.marks.all().delete()
+        row.all_matching = True
+        row.save(update_fields=["all_matching", "updated_at"])
+        return _as_selection(row)
     # With "all matching", the stored ids are the unticked ones.
-    if ticking != current.all_matching:
-        ids.update(user_ids)
+    if (op == "add") != row.all_matching:
+        SelectedUser.objects.bulk_create(
+            [SelectedUser(selection=row, user_id=uid) for uid in user_ids if uid],
+            ignore_conflicts=True,
+        )
+        if row.marks.count() > MAX_TICKED:
+            raise ValueError(f"A selection can hold at most {MAX_TICKED:,} ticked users.")
     else:
-        ids.difference_update(user_ids)
-    if len(ids) > MAX_TICKED:
-        raise ValueError(f"A selection can hold at most {MAX_TICKED:,} ticked users.")
-    return _save(session, Selection(user_filter, current.all_matching, frozenset(ids)))
+        row.marks.filter(user_id__in=user_ids).delete()
+    return _as_selection(row)

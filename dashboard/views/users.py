@@ -47,7 +47,7 @@ def users_list(request: HttpRequest) -> HttpResponse:
 
 def _results(request: HttpRequest, matched: MatchedSet, data: dict) -> dict:
     """The results' context: the page of users, its rows, the selection, the sort links."""
-    selection = selection_get(request.session)
+    selection = selection_get(request.user)
     if not selection.belongs_to(matched.filter):
         selection = None
     result = users_page(
@@ -113,10 +113,10 @@ def users_select(request: HttpRequest) -> HttpResponse:
     context["matched"] = users_cached(user_filter=form.user_filter())
     try:
         context["selection"] = selection_update(
-            request.session, user_filter=form.user_filter(), op=op, user_ids=user_ids
+            request.user, user_filter=form.user_filter(), op=op, user_ids=user_ids
         )
     except ValueError as error:
-        context["selection"] = selection_get(request.session)
+        context["selection"] = selection_get(request.user)
         context["selection_error"] = str(error)
     if not request.htmx:
         return redirect(context["next_url"])
