@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._django import throwaway_database  # noqa: E402
+
 CALLS = int(os.environ.get("BENCH_CALLS", "500"))
 FLOOR = os.environ.get("BENCH_FLOOR", "") not in ("", "0")
 BLOCK = 25
@@ -37,37 +39,12 @@ LATENCY_MS = 20
 PAGE_SIZE = 20
 
 
-def _setup_django(tmp: Path) -> str:
-    """Configure Django on a throwaway database; returns a label for the report."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
-    postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
-    if not postgres:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if postgres:
-        connection.settings_dict["TEST"]["NAME"] = f"bench_overhead_{uuid.uuid4().hex[:8]}"
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        return f"PostgreSQL ({connection.settings_dict['NAME']})"
-    call_command("migrate", verbosity=0, interactive=False)
-    return "SQLite (WAL file)"
-
-
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="technowiz-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        label = _setup_django(tmp)
-        try:
-            run(label, tmp)
-        finally:
-            from django.db import connection
-
-            if label.startswith("PostgreSQL"):
-                connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+    with (
+        tempfile.TemporaryDirectory(prefix="technowiz-bench-") as tmp_name,
+        throwaway_database(Path(tmp_name), name="bench_overhead") as label,
+    ):
+        run(label, Path(tmp_name))
 
 
 def run(label: str, tmp: Path) -> None:

@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,31 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._django import throwaway_database  # noqa: E402
+
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 LATENCY_MS = 100
 BIG_SET_USERS = 125_000
-
-
-def _setup_django(tmp: Path) -> str:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
-    os.environ["TECHNOWIZ_RATE_LIMIT"] = "0"
-    postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
-    if not postgres:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if postgres:
-        connection.settings_dict["TEST"]["NAME"] = f"bench_pages_{uuid.uuid4().hex[:8]}"
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-        return "PostgreSQL"
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("createcachetable", verbosity=0)
-    return "SQLite (WAL file)"
 
 
 def _timed(action: Callable[[], object]) -> float:
@@ -218,8 +197,12 @@ def part_two(client) -> list[str]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="technowiz-bench-") as tmp:
-        label = _setup_django(Path(tmp))
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    os.environ["TECHNOWIZ_RATE_LIMIT"] = "0"
+    with (
+        tempfile.TemporaryDirectory(prefix="technowiz-bench-") as tmp,
+        throwaway_database(Path(tmp), name="bench_pages") as label,
+    ):
         client = _signed_in_client()
         print(f"bench/pages.py on {label}, {ROUNDS} rounds")
         print("Part 1: page time vs the bare platform call it makes")
