@@ -31,14 +31,37 @@ def stale_after() -> timedelta:
     return timedelta(seconds=2 * (connect + read) + 60)
 
 
-class OutboundCallQuerySet(models.QuerySet["OutboundCall"]):
-    """Refuses bulk edits and deletes; completion goes through :meth:`complete_pending`."""
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk edits and deletes (``noun`` names the records in the message)."""
+
+    noun = "Audit rows"
 
     def update(self, **kwargs: Any) -> int:
-        raise ImmutableAuditRow("Audit rows cannot be edited.")
+        raise ImmutableAuditRow(f"{self.noun} cannot be edited.")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableAuditRow("Audit rows cannot be deleted.")
+        raise ImmutableAuditRow(f"{self.noun} cannot be deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    """Insert only: ``save()`` of an existing record and ``delete()`` are refused."""
+
+    noun = "Audit rows"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableAuditRow(f"{self.noun} cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableAuditRow(f"{self.noun} cannot be deleted.")
+
+
+class OutboundCallQuerySet(AppendOnlyQuerySet):
+    """Refuses bulk edits and deletes; completion goes through :meth:`complete_pending`."""
 
     def _write_alias(self) -> str:
         return self._db or router.db_for_write(self.model)
@@ -145,7 +168,7 @@ def _update_statement(
     return cached
 
 
-class OutboundCall(models.Model):
+class OutboundCall(AppendOnlyModel):
     """One attempt of one platform request: written before it goes out, completed after."""
 
     call_id = models.UUIDField(db_index=True, help_text="Shared by the attempts of one call.")
@@ -190,15 +213,6 @@ class OutboundCall(models.Model):
     def __str__(self) -> str:
         return f"{self.action} #{self.attempt} {self.effective_outcome} ({self.call_id})"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """Insert only: a row is completed by ``complete_pending`` and never edited after."""
-        if not self._state.adding:
-            raise ImmutableAuditRow("Audit rows cannot be edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableAuditRow("Audit rows cannot be deleted.")
-
     @property
     def effective_outcome(self) -> str:
         """The outcome, with a row pending long past any timeout shown as ``unknown``."""
@@ -211,21 +225,19 @@ class OutboundCall(models.Model):
         return self.outcome
 
 
-class AuditSealQuerySet(models.QuerySet["AuditSeal"]):
+class AuditSealQuerySet(AppendOnlyQuerySet):
     """Seals are append-only like the rows they seal."""
 
-    def update(self, **kwargs: Any) -> int:
-        raise ImmutableAuditRow("Audit seals cannot be edited.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableAuditRow("Audit seals cannot be deleted.")
+    noun = "Audit seals"
 
 
-class AuditSeal(models.Model):
+class AuditSeal(AppendOnlyModel):
     """One sealed block of completed audit rows, chained to the seal before it by hash.
 
     Written by :func:`technowiz.sealing.audit_seal` only; see that module for the scheme.
     """
+
+    noun = "Audit seals"
 
     number = models.PositiveIntegerField(unique=True, help_text="1, 2, 3 ... in chain order.")
     first_id = models.BigIntegerField(unique=True)
@@ -244,11 +256,3 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal #{self.number} (rows #{self.first_id}-#{self.last_id})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableAuditRow("Audit seals cannot be edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableAuditRow("Audit seals cannot be deleted.")
