@@ -1,14 +1,20 @@
-"""The sign-in backend: Django's, loading the person's settings with them in one query."""
+"""The sign-in backend: Django's, with fewer queries on every signed-in request."""
+
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db import connections, router
 
 
 class TeamBackend(ModelBackend):
-    """``ModelBackend`` whose ``get_user`` also fetches the ``member`` row (time zone).
+    """``ModelBackend`` with the same answers in fewer queries.
 
-    Every signed-in request needs both; one query instead of two.
+    - ``get_user`` also fetches the ``member`` row (time zone): one query, not two.
+    - ``get_all_permissions`` reads the person's own and their groups' permissions in
+      one query instead of Django's two. Every page needs them (the navigation shows
+      what the role may do), so this is one query less on every request.
     """
 
     def get_user(self, user_id: object) -> AbstractBaseUser | None:
@@ -18,3 +24,54 @@ class TeamBackend(ModelBackend):
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+    def get_all_permissions(
+        self, user_obj: AbstractBaseUser | AnonymousUser, obj: object = None
+    ) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:  # every permission: Django's own path
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = _permissions_of(user_obj.pk)
+        return user_obj._perm_cache
+
+
+def _permissions_of(user_id: int) -> set[str]:
+    """``app_label.codename`` of the permissions given to the user or to any of their groups."""
+    alias = router.db_for_read(Permission)
+    connection = connections[alias]
+    sql = _PERMISSIONS_SQL.get(alias)
+    if sql is None:
+        sql = _PERMISSIONS_SQL[alias] = _permissions_sql(connection.ops.quote_name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, user_id])
+        return {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
+
+
+def _permissions_sql(quote: Callable[[str], str]) -> str:
+    """The union of Django's two permission queries as one statement (names from metadata)."""
+    user_meta = get_user_model()._meta
+    own = user_meta.get_field("user_permissions")
+    member_of = user_meta.get_field("groups")
+    granted = Group._meta.get_field("permissions")
+    permission = Permission._meta
+    content_type = permission.get_field("content_type")
+    ct_meta = content_type.related_model._meta
+    ct_id, ct_label = ct_meta.pk.column, ct_meta.get_field("app_label").column
+    # Every identifier comes from the models' metadata, quoted; the user id is bound.
+    return (
+        f"SELECT ct.{quote(ct_label)}, p.{quote(permission.get_field('codename').column)}"  # noqa: S608
+        f" FROM {quote(permission.db_table)} p JOIN {quote(ct_meta.db_table)} ct"
+        f" ON ct.{quote(ct_id)} = p.{quote(content_type.column)}"
+        f" WHERE p.{quote(permission.pk.column)} IN ("
+        f"SELECT {quote(own.m2m_reverse_name())} FROM {quote(own.m2m_db_table())}"
+        f" WHERE {quote(own.m2m_column_name())} = %s"
+        f" UNION SELECT gp.{quote(granted.m2m_reverse_name())}"
+        f" FROM {quote(granted.m2m_db_table())} gp JOIN {quote(member_of.m2m_db_table())} ug"
+        f" ON ug.{quote(member_of.m2m_reverse_name())} = gp.{quote(granted.m2m_column_name())}"
+        f" WHERE ug.{quote(member_of.m2m_column_name())} = %s)"
+    )
+
+
+_PERMISSIONS_SQL: dict[str, str] = {}
