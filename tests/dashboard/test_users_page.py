@@ -314,3 +314,26 @@ def test_a_set_being_fetched_elsewhere_is_waited_for_not_fetched_again(
     assert _count(html) == len(users)
     assert len(waits) == 2
     assert OutboundCall.objects.count() == calls  # no second fetch
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "message"),
+    [
+        ("preset=1&size=7", "size", "Page size must be 25, 50, 100 or 200."),
+        ("preset=1&sort=evil", "sort", "Choose a sort order from the list."),
+        ("preset=9", "preset", "Choose one of the presets."),
+    ],
+)
+def test_a_bad_choice_is_explained_next_to_its_list(agent_client, sandbox, query, name, message):
+    html = _html(agent_client.get(URL + "?" + query))
+    select = re.search(rf'<select name="{name}" id="id_{name}"[^>]*>', html)[0]
+    assert f'aria-describedby="{name}-error"' in select
+    assert 'aria-invalid="true"' in select
+    assert f'</select><span class="field-error" id="{name}-error">{message}</span>' in html
+
+
+def test_each_list_shows_the_choice_in_effect(agent_client, sandbox):
+    html = _html(agent_client.get(URL + "?preset=1-2&sort=-name"))
+    assert '<option value="1-2" selected>1-2 stars</option>' in html
+    assert '<option value="-name" selected>Name, Z to A</option>' in html
+    assert '<option value="50" selected>50</option>' in html  # the default size
