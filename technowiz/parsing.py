@@ -4,6 +4,11 @@ The live platform is looser than its docs (TECHNOWIZ_API.md, "Variations"): stat
 ``message`` for ``desc``; ``conversations`` for ``messages``; missing totals;
 ``message_type``/``response``; lower-case senders; ISO timestamp strings. Unknown
 extra keys are ignored; a missing required key is an :class:`UnexpectedResponse`.
+
+Users and messages in the documented shape take a fast path (``_documented_*``,
+hot: hundreds per page); anything else goes through the general code (``_any_*``),
+which gives the same results. tests/technowiz/test_parsing_speed_equivalence.py
+checks both against the original parser.
 """
 
 from __future__ import annotations
@@ -96,6 +101,11 @@ def _as_str(value: Any) -> str | None:
     return None
 
 
+# Bound once: called for every message and user. Hot paths pass ``tz`` positionally,
+# which the C implementation parses faster than the keyword (same function, same result).
+_fromtimestamp = datetime.fromtimestamp
+
+
 def parse_time(value: Any) -> datetime | None:
     """Epoch milliseconds (int or digit string) or an ISO-8601 string, as aware UTC."""
     if type(value) is int:  # the documented shape: fast path
@@ -149,6 +159,61 @@ def _object(value: Any, what: str) -> Mapping[str, Any]:
 
 def parse_user(raw: Any) -> User:
     """One user of ``/users``; attribute values become strings."""
+    if type(raw) is dict:
+        user = _documented_user(raw)
+        if user is not None:
+            return user
+    return _any_user(raw)
+
+
+def _documented_user(obj: dict[str, Any]) -> User | None:
+    """The documented shape of a user, built without the general helpers, or None.
+
+    Fast path for the hot ``/users`` answer (hundreds of users): every documented
+    key present, with exact JSON types (str or null strings, int epoch ms, a dict
+    of attributes), which the general code would pass through unchanged. Anything
+    else (``userId``, ``phone``, numbers, ISO times, a missing key) is None and
+    :func:`_any_user` decides, errors included.
+    """
+    try:  # every documented key present, else the general path
+        user_id = obj["user_id"]
+        name = obj["name"]
+        channel = obj["channel"]
+        phone = obj["phone_no"]
+        email = obj["email"]
+        created_at = obj["created_at"]
+        last_active_at = obj["last_active_at"]
+        attributes = obj["attributes"]
+    except KeyError:
+        return None
+    if (
+        type(user_id) is not str
+        or (type(name) is not str and name is not None)
+        or (type(channel) is not str and channel is not None)
+        or (type(phone) is not str and phone is not None)
+        or (email is not None and type(email) is not str)
+        or type(created_at) is not int
+        or type(last_active_at) is not int
+        or type(attributes) is not dict
+    ):
+        return None
+    # Positional arguments, in User's field order: cheaper than keywords on this path.
+    return User(
+        user_id,
+        name,
+        channel or "",
+        phone or None,
+        email or None,
+        _fromtimestamp(created_at / 1000, UTC),
+        _fromtimestamp(last_active_at / 1000, UTC),
+        MappingProxyType(  # the same conversion as _any_user
+            {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in attributes.items()}
+        ),
+    )
+
+
+def _any_user(raw: Any) -> User:
+    """Any accepted spelling of a user (the general, slower path)."""
     obj = _object(raw, "user")
     attributes = obj.get("attributes") or {}
     if not isinstance(attributes, Mapping):
@@ -175,11 +240,80 @@ def parse_users(payload: Any) -> list[User]:
         return []
     if not isinstance(payload, list):
         raise UnexpectedResponse(detail="users is not a list")
-    return [parse_user(item) for item in payload]
+    users = []
+    for item in payload:
+        user = _documented_user(item) if type(item) is dict else None
+        users.append(user if user is not None else _any_user(item))
+    return users
 
 
 def parse_message(raw: Any, index: int = 0) -> Message:
     """One conversation message, whatever spelling the platform used."""
+    if type(raw) is dict:
+        message = _documented_message(raw)
+        if message is not None:
+            return message
+    return _any_message(raw, index)
+
+
+def _documented_message(obj: dict[str, Any]) -> Message | None:
+    """The documented shape of a message, built without the general helpers, or None.
+
+    Fast path for the hot conversation page (500 messages): every documented key
+    present, int epoch ms, an upper-case sender, non-empty str ``type`` and
+    ``message_id``, str-or-null ``text``/``agent_name``, dict-or-null ``payload``,
+    no ``file``; for these the general code gives exactly this. Anything else
+    (``message_type``, ``response``, lower-case senders, ISO times, files, missing
+    ids or keys) is None and :func:`_any_message` decides, errors included.
+    """
+    try:  # every documented key present, else the general path
+        stamp = obj["timestamp"]
+        sender = obj["sender"]
+        kind = obj["type"]
+        message_id = obj["message_id"]
+        text = obj["text"]
+        agent_name = obj["agent_name"]
+        payload = obj["payload"]
+    except KeyError:
+        return None
+    if (
+        type(stamp) is not int
+        or type(sender) is not str
+        or sender not in _SENDERS
+        or type(kind) is not str
+        or not kind
+        or type(message_id) is not str
+        or not message_id
+        or (type(text) is not str and text is not None)
+        or (agent_name is not None and type(agent_name) is not str)
+        or (payload is not None and type(payload) is not dict)
+        or "file" in obj
+    ):
+        return None
+    file_url = None
+    if payload:
+        url = payload.get("url")
+        if isinstance(url, str):
+            file_url = url
+        frozen = MappingProxyType(dict(payload))
+    else:
+        frozen = _NO_PAYLOAD
+    # Positional arguments, in Message's field order: cheaper than keywords on this path.
+    return Message(
+        message_id,
+        _fromtimestamp(stamp / 1000, UTC),  # timestamp
+        sender,  # type: ignore[arg-type]
+        kind.strip().upper(),  # type
+        text,
+        agent_name,
+        frozen,  # payload
+        file_url,
+        None,  # file_mime
+    )
+
+
+def _any_message(raw: Any, index: int) -> Message:
+    """Any accepted spelling of a message (the general, slower path)."""
     obj = _object(raw, "message")
     timestamp = parse_time(_require(obj, "timestamp", "created_at", "time"))
     assert timestamp is not None
@@ -227,13 +361,23 @@ def parse_conversation(
         raw_messages = []
     if not isinstance(raw_messages, list):
         raise UnexpectedResponse(detail="messages is not a list")
+    # Same order as before: the page fields, then the messages (first error wins).
+    page_user_id = _as_str(obj.get("user_id")) or user_id
+    page_number = _as_int(obj.get("page_number", obj.get("page"))) or page
+    size = _as_int(obj.get("page_size")) or page_size
+    total_records = _as_int(obj.get("total_records"))
+    total_pages = _as_int(obj.get("total_pages"))
+    messages = []
+    for index, item in enumerate(raw_messages):
+        message = _documented_message(item) if type(item) is dict else None
+        messages.append(message if message is not None else _any_message(item, index))
     return ConversationPage(
-        user_id=_as_str(obj.get("user_id")) or user_id,
-        page=_as_int(obj.get("page_number", obj.get("page"))) or page,
-        page_size=_as_int(obj.get("page_size")) or page_size,
-        total_records=_as_int(obj.get("total_records")),
-        total_pages=_as_int(obj.get("total_pages")),
-        messages=tuple(parse_message(item, i) for i, item in enumerate(raw_messages)),
+        user_id=page_user_id,
+        page=page_number,
+        page_size=size,
+        total_records=total_records,
+        total_pages=total_pages,
+        messages=tuple(messages),
     )
 
 
