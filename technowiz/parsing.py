@@ -316,7 +316,8 @@ def _any_message(raw: Any, index: int) -> Message:
     """Any accepted spelling of a message (the general, slower path)."""
     obj = _object(raw, "message")
     timestamp = parse_time(_require(obj, "timestamp", "created_at", "time"))
-    assert timestamp is not None
+    if timestamp is None:  # an empty string: no time at all
+        raise UnexpectedResponse(detail="message without a timestamp")
     sender = str(_require(obj, "sender", "sender_type")).strip().upper()
     if sender not in _SENDERS:
         raise UnexpectedResponse(detail=f"unknown sender {sender[:20]!r}")

@@ -139,8 +139,8 @@ def _reference_parse_users(payload: Any) -> list[User]:
 def _reference_parse_message(raw: Any, index: int = 0) -> Message:
     obj = _object(raw, "message")
     timestamp = _reference_parse_time(_require(obj, "timestamp", "created_at", "time"))
-    if timestamp is None:  # was `assert timestamp is not None`; pytest rewrites asserts here
-        raise AssertionError
+    if timestamp is None:  # was a bare assert (a 500 for the page); now a typed error
+        raise UnexpectedResponse(detail="message without a timestamp")
     sender = str(_require(obj, "sender", "sender_type")).strip().upper()
     if sender not in _SENDERS:
         raise UnexpectedResponse(detail=f"unknown sender {sender[:20]!r}")

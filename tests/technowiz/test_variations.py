@@ -199,3 +199,10 @@ def test_missing_required_key_is_typed_error(client, platform):
     platform.script.append(conversation([{"message_id": "m-1", "sender": "USER"}]))
     with pytest.raises(UnexpectedResponse):
         client.conversation("919812345678")
+
+
+def test_empty_timestamp_is_typed_error_not_a_crash(client, platform):
+    platform.script.append(conversation([msg(timestamp="")]))
+    with pytest.raises(UnexpectedResponse) as caught:
+        client.conversation("919812345678")
+    assert caught.value.detail == "message without a timestamp"
