@@ -107,17 +107,7 @@ class OutboundCallQuerySet(AppendOnlyQuerySet):
         params.append(pk)
         params.append(PENDING)
         with connection.cursor() as cursor:
-            if connection.vendor != "postgresql":
-                cursor.execute(sql, params)
-                return cursor.rowcount
-            # The outcome is committed without waiting for the WAL flush (one statement
-            # batch, one round trip). The pending row, written before the request left,
-            # is durable; a database crash in the next ~0.6 s can only turn this outcome
-            # back into "pending", which reads "unknown": the safe direction. Any later
-            # durable commit (a seal, the next pending row) flushes it too. SQLite in WAL
-            # mode with synchronous=NORMAL makes the same trade for every write.
-            cursor.execute(_ASYNC_COMMIT + sql, params)
-            cursor.nextset()
+            cursor.execute(sql, params)
             return cursor.rowcount
 
     def with_effective_outcome(self) -> OutboundCallQuerySet:
@@ -133,7 +123,6 @@ class OutboundCallQuerySet(AppendOnlyQuerySet):
 
 
 _STATEMENTS: dict[tuple[Any, ...], tuple[str, Any]] = {}
-_ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
 
 
 def _insert_statement(model: type[models.Model], connection: Any) -> tuple[str, list[Any]]:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from technowiz.context import Actor, acting_as
 from technowiz.models import OutboundCall
@@ -91,19 +90,3 @@ def test_a_deleted_acting_user_keeps_the_snapshot_without_the_link(client, platf
         client.users_by_attribute("feedback", "1")
     [row] = rows()
     assert (row.user_id, row.username, row.origin, row.outcome) == (None, "gone", "web:r1", "ok")
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
-def test_on_postgresql_only_the_outcome_skips_the_flush_wait():
-    def flush_wait() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW synchronous_commit")
-            return cursor.fetchone()[0]
-
-    # (The test runs in one transaction, so SET LOCAL stays visible until its end.)
-    pk = OutboundCall.objects.insert_pending(**_values())
-    assert flush_wait() == "on"  # the pending row waits for its flush: it is durable
-    assert OutboundCall.objects.complete_pending(pk, outcome="ok", status=200) == 1
-    assert flush_wait() == "off"
-    assert OutboundCall.objects.complete_pending(pk, outcome="unknown") == 0
-    assert _stored(pk)["outcome"] == "ok"
