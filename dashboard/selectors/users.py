@@ -62,6 +62,7 @@ class MatchedSet:
     _orders: dict[str, tuple[User, ...]] = field(default_factory=dict, repr=False)
     _haystacks: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _searches: dict[tuple[str, str], tuple[User, ...]] = field(default_factory=dict, repr=False)
+    _named_count: int = field(default=0, repr=False)  # users with a name (first in "name")
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -76,8 +77,18 @@ class MatchedSet:
                     # The named users of "name", reversed; users without a name stay last.
                     by_name = self._orders.get("name") or _sort_users(self.users, "name")
                     self._orders["name"] = by_name
-                    named = [u for u in by_name if u.name]
-                    self._orders[sort] = (*reversed(named), *by_name[len(named) :])
+                    named = len(by_name)  # the named users come first: count back the rest
+                    while named and not by_name[named - 1].name:
+                        named -= 1
+                    self._named_count = named
+                    self._orders[sort] = by_name[:named][::-1] + by_name[named:]
+                elif sort == "-last_active":
+                    # Exactly "last_active" backwards: its keys (time, user id) are unique.
+                    newest = self._orders.get("last_active") or _sort_users(
+                        self.users, "last_active"
+                    )
+                    self._orders["last_active"] = newest
+                    self._orders[sort] = newest[::-1]
                 else:
                     self._orders[sort] = _sort_users(self.users, sort)
             return self._orders[sort]
@@ -92,6 +103,14 @@ class MatchedSet:
         ordered = self.ordered(sort)
         with self._lock:
             haystack = self._haystacks.get(sort)
+            by_name = self._haystacks.get("name")
+            newest = self._haystacks.get("last_active")
+            # The reversed orders reuse their base order's texts (see ``ordered``).
+            if haystack is None and sort == "-name" and by_name is not None:
+                named = self._named_count
+                haystack = self._haystacks[sort] = by_name[:named][::-1] + by_name[named:]
+            elif haystack is None and sort == "-last_active" and newest is not None:
+                haystack = self._haystacks[sort] = newest[::-1]
             if haystack is None:
                 haystack = self._haystacks[sort] = tuple(
                     f"{u.name or ''}\n{u.phone or ''}\n{u.user_id}".casefold() for u in ordered
