@@ -179,6 +179,8 @@ def part_two(client) -> list[str]:
         "searched ('kiran')": f"/users/?{query}&size=200&q=kiran",
         "sorted by name": f"/users/?{query}&size=200&sort=name&page=7",
         "sorted by name, descending": f"/users/?{query}&size=200&sort=-name&page=3",
+        "last active, oldest first": f"/users/?{query}&size=200&sort=-last_active&page=5",
+        "searched ('shah'), Z to A": f"/users/?{query}&size=200&sort=-name&q=shah",
         "htmx fragment, page 2": f"/users/?{query}&size=200&page=2",
     }
     lines = [f"matched set: {total:,} users (feedback = 5 of {BIG_SET_USERS:,})"]
