@@ -186,10 +186,16 @@ def _seal_next(*, block_size: int, horizon: datetime) -> int:
 
 
 def audit_seal(
-    *, block_size: int = BLOCK_SIZE, settle: timedelta = SETTLE, now: datetime | None = None
+    *,
+    block_size: int = BLOCK_SIZE,
+    settle: timedelta = SETTLE,
+    now: datetime | None = None,
+    max_rows: int | None = None,
 ) -> int:
     """Seal every final row not sealed yet, in blocks; returns how many rows were sealed.
 
+    With ``max_rows``, stop once at least that many were sealed (whole blocks): a web
+    request seals a bounded share and leaves the rest to a task or the command.
     Safe to run from several processes at once (see the module's docstring).
     """
     now = now or timezone.now()
@@ -197,6 +203,8 @@ def audit_seal(
     total = 0
     while sealed := _retrying(lambda: _seal_next(block_size=block_size, horizon=now - settle)):
         total += sealed
+        if max_rows is not None and total >= max_rows:
+            break
     return total
 
 

@@ -322,3 +322,27 @@ def test_no_query_string_makes_a_500(admin_client_, pairs):
 def test_the_list_does_not_accept_posts(admin_client_):
     assert admin_client_.post(URL).status_code == 405
     assert admin_client_.get(VERIFY).status_code == 405
+
+
+def test_a_long_backlog_is_sealed_in_shares_and_the_rest_in_the_background(
+    admin_client_, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from technowiz.tasks import seal_audit_log
+
+    monkeypatch.setattr("dashboard.selectors.audit.PAGE_SEAL_ROWS", 2)
+    for _ in range(5):
+        make_call()
+    html = _html(admin_client_.get(URL))  # seals 2 of 5 itself, queues the rest
+    assert "<strong>2</strong> calls sealed, <strong>3</strong> not sealed yet." in html
+    assert "The rest is being sealed in the background; reload in a minute." in html
+    html = _html(admin_client_.get(URL))  # the next 2; the task is queued once only
+    assert "<strong>4</strong> calls sealed, <strong>1</strong> not sealed yet." in html
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "technowiz.tasks.seal_audit_log"
+    ]
+    assert seal_audit_log.call() == 1  # what the worker runs
+    html = _html(admin_client_.get(URL))
+    assert "<strong>5</strong> calls sealed, <strong>0</strong> not sealed yet." in html
+    assert "in the background" not in html

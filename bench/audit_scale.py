@@ -1,0 +1,111 @@
+"""The audit screen and its integrity work on a large log.
+
+Run: ``.venv/bin/python bench/audit_scale.py`` (a throwaway SQLite file; set
+``DATABASE_URL=postgres://...`` for a throwaway PostgreSQL database).
+``BENCH_AUDIT_ROWS`` (default 200,000) rows are written in bulk, as months of use would
+leave them (none sealed yet), then, signed in as an admin through the whole Django stack:
+
+- the first visit of the audit screen, which seals what is final;
+- the next visits (newest page; a filter on a rare action; a filter on an outcome;
+  a user's calls; an old page by keyset);
+- ``manage.py audit_seal`` and ``manage.py audit_verify`` on the whole log.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._django import throwaway_database  # noqa: E402
+
+ROWS = int(os.environ.get("BENCH_AUDIT_ROWS", "200000"))
+ACTIONS = ("conversation.page",) * 90 + ("users.search",) * 9 + ("broadcast.send",)
+OUTCOMES = ("ok",) * 95 + ("server_error",) * 3 + ("network_error",) * 2
+
+
+def _fill(rows: int) -> int:
+    """Write ``rows`` completed calls, oldest first, one a minute; returns the admin's id."""
+    from dashboard.services.team import member_create
+    from technowiz.models import OutboundCall
+
+    admin = member_create(username="bench-admin", password="bench-pass-123456", role="admin")
+    start = datetime.now(UTC) - timedelta(minutes=rows + 10)
+    batch = []
+    for i in range(rows):
+        started = start + timedelta(minutes=i)
+        batch.append(
+            OutboundCall(
+                call_id=uuid.uuid4(),
+                attempt=0,
+                started_at=started,
+                finished_at=started + timedelta(milliseconds=120),
+                duration_ms=120.0,
+                user_id=admin.pk if i % 10 == 0 else None,
+                username="bench-admin" if i % 10 == 0 else "system",
+                origin="web:bench",
+                action=ACTIONS[i % len(ACTIONS)],
+                method="GET",
+                path_template="/channel-user/{user_id}/conversations",
+                path=f"/channel-user/9198{i:08d}/conversations",
+                query={"page_number": 1, "page_size": 50},
+                body_summary={},
+                status=200,
+                outcome=OUTCOMES[(i * 7) % len(OUTCOMES)],
+                response_bytes=4096,
+            )
+        )
+        if len(batch) == 5000:
+            OutboundCall.objects.bulk_create(batch)
+            batch = []
+    OutboundCall.objects.bulk_create(batch)
+    return admin.pk
+
+
+def _timed(label: str, action) -> None:
+    started = time.perf_counter()
+    result = action()
+    elapsed = time.perf_counter() - started
+    status = getattr(result, "status_code", "")
+    print(f"  {label:<44} {elapsed * 1000:9.1f} ms  {status}")
+
+
+def main() -> None:
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    with (
+        tempfile.TemporaryDirectory(prefix="technowiz-bench-") as tmp,
+        throwaway_database(Path(tmp), name="bench_audit") as label,
+    ):
+        from django.contrib.auth import get_user_model
+        from django.core.management import call_command
+        from django.test import Client
+
+        started = time.perf_counter()
+        admin_id = _fill(ROWS)
+        print(
+            f"bench/audit_scale.py on {label}: {ROWS:,} audit rows written in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        client = Client()
+        client.force_login(get_user_model().objects.get(pk=admin_id))
+        print("audit screen (admin), whole Django stack:")
+        _timed("first visit (seals what is final)", lambda: client.get("/audit/"))
+        _timed("second visit, newest page", lambda: client.get("/audit/"))
+        _timed("filter: action broadcast.send", lambda: client.get("/audit/?action=broadcast.send"))
+        _timed("filter: outcome network_error", lambda: client.get("/audit/?outcome=network_error"))
+        _timed("filter: person bench-admin", lambda: client.get("/audit/?username=bench-admin"))
+        _timed("an old page (keyset)", lambda: client.get(f"/audit/?before={ROWS // 10}"))
+        print("commands:")
+        _timed("manage.py audit_seal (the rest)", lambda: call_command("audit_seal"))
+        _timed("manage.py audit_verify (whole log)", lambda: call_command("audit_verify"))
+
+
+if __name__ == "__main__":
+    main()
