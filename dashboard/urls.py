@@ -25,6 +25,7 @@ app_urls = (
         path("broadcasts/", placeholders.broadcasts_list, name="broadcasts_list"),
         path("audit/", audit.audit_list, name="audit_list"),
         path("audit/verify/", audit.audit_verify_now, name="audit_verify"),
+        path("audit/integrity/", audit.audit_integrity_panel, name="audit_integrity"),
         path("audit/<int:call_id>/", audit.audit_detail, name="audit_detail"),
         path("audit/export.csv", audit.audit_export, name="audit_export"),
         path("team/", team.team_list, name="team_list"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from technowiz.models import OutboundCall
 from technowiz.sealing import BLOCK_SIZE, VerifyReport, audit_seal, last_verification, sealed_counts
-from technowiz.tasks import seal_in_background
+from technowiz.tasks import seal_in_background, verification_queued_at
 
 
 def audit_calls(
@@ -146,6 +146,7 @@ class Integrity:
     unsealed_rows: int
     last: VerifyReport | None
     sealing_in_background: bool = False
+    verifying_since: datetime | None = None  # a verification queued or running
 
 
 def audit_integrity(*, seal: bool = True) -> Integrity:
@@ -156,4 +157,4 @@ def audit_integrity(*, seal: bool = True) -> Integrity:
     if seal and audit_seal(max_rows=budget, block_size=min(BLOCK_SIZE, budget)) >= budget:
         background = seal_in_background()
     sealed, unsealed = sealed_counts()
-    return Integrity(sealed, unsealed, last_verification(), background)
+    return Integrity(sealed, unsealed, last_verification(), background, verification_queued_at())

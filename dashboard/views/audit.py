@@ -20,7 +20,8 @@ from dashboard.selectors.audit import (
     audit_page,
     key_values,
 )
-from technowiz.sealing import audit_verify
+from technowiz.sealing import audit_verify, sealed_counts
+from technowiz.tasks import verify_in_background
 
 LIST_TEMPLATE = "dashboard/audit_list.html"
 
@@ -42,14 +43,33 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render_screen(request, LIST_TEMPLATE, "screen", context)
 
 
+#: Sealed rows up to which "Verify now" checks in the request (~2 s); beyond, a task does.
+INLINE_VERIFY_ROWS = 50_000
+
+
 @require_POST
 @requires("view_audit")
 def audit_verify_now(request: HttpRequest) -> HttpResponse:
-    """Check the whole chain now; answer the integrity panel (or go back to the list)."""
-    audit_verify()
+    """Check the whole chain (now, or in the background for a large log); answer the
+    integrity panel (or go back to the list)."""
+    sealed, _ = sealed_counts()
+    if sealed <= INLINE_VERIFY_ROWS:
+        audit_verify()
+    else:
+        verify_in_background()
     if not request.htmx:
         back = reverse("dashboard:audit_list")
         return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
+    context = {"integrity": audit_integrity(seal=False)}
+    return render_screen(request, LIST_TEMPLATE, "integrity", context)
+
+
+@require_GET
+@requires("view_audit")
+def audit_integrity_panel(request: HttpRequest) -> HttpResponse:
+    """The integrity panel alone (polled while a background verification runs)."""
+    if not request.htmx:
+        return redirect(reverse("dashboard:audit_list"))
     context = {"integrity": audit_integrity(seal=False)}
     return render_screen(request, LIST_TEMPLATE, "integrity", context)
 

@@ -346,3 +346,36 @@ def test_a_long_backlog_is_sealed_in_shares_and_the_rest_in_the_background(
     html = _html(admin_client_.get(URL))
     assert "<strong>5</strong> calls sealed, <strong>0</strong> not sealed yet." in html
     assert "in the background" not in html
+
+
+def test_a_large_log_is_verified_in_the_background_and_the_panel_follows(
+    admin_client_, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from technowiz.tasks import verify_audit_log
+
+    monkeypatch.setattr("dashboard.views.audit.INLINE_VERIFY_ROWS", 2)
+    for _ in range(3):
+        make_call()
+    _html(admin_client_.get(URL))  # seals the 3 calls
+    panel = _html(admin_client_.post(VERIFY, HTTP_HX_REQUEST="true"))
+    assert "The whole log is being checked in the background" in panel
+    poll = re.search(r'<p role="status" hx-get="([^"]+)" hx-trigger="every 3s"', panel)
+    assert poll and poll.group(1) == reverse("dashboard:audit_integrity")
+    assert "Not verified yet." in panel
+    admin_client_.post(VERIFY, HTTP_HX_REQUEST="true")  # a second click queues nothing more
+    queued = list(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert queued == ["technowiz.tasks.verify_audit_log"]
+    assert verify_audit_log.call() is True  # what the worker runs
+    panel = _html(admin_client_.get(poll.group(1), HTTP_HX_REQUEST="true"))
+    assert panel.strip().startswith('<section id="integrity-panel"')
+    assert '<span class="badge good">Intact</span>' in panel
+    assert "every 3s" not in panel and "in the background" not in panel
+    plain = admin_client_.get(poll.group(1))
+    assert plain.status_code == 302 and plain["Location"] == URL
+
+
+def test_the_integrity_panel_is_for_admins_only(manager_client):
+    response = manager_client.get(reverse("dashboard:audit_integrity"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 403
