@@ -37,11 +37,10 @@ def verify_audit_log() -> bool:
         cache.delete(_VERIFYING_KEY)
 
 
-def seal_in_background() -> bool:
-    """Queue :func:`seal_audit_log` unless it is queued or running already; True."""
+def seal_in_background() -> None:
+    """Queue :func:`seal_audit_log` unless it is queued or running already."""
     if cache.add(_SEALING_KEY, 1, timeout=_SEALING_TTL):
         seal_audit_log.enqueue()
-    return True
 
 
 def verify_in_background() -> datetime:

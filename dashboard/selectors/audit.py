@@ -155,6 +155,7 @@ def audit_integrity(*, seal: bool = True) -> Integrity:
     background = False
     budget = PAGE_SEAL_ROWS
     if seal and audit_seal(max_rows=budget, block_size=min(BLOCK_SIZE, budget)) >= budget:
-        background = seal_in_background()
+        seal_in_background()  # the budget ran out: more may be waiting
+        background = True
     sealed, unsealed = sealed_counts()
     return Integrity(sealed, unsealed, last_verification(), background, verification_queued_at())
