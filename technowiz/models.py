@@ -110,6 +110,21 @@ class OutboundCallQuerySet(AppendOnlyQuerySet):
             cursor.execute(sql, params)
             return cursor.rowcount
 
+    def effectively(self, outcome: str) -> OutboundCallQuerySet:
+        """Rows whose ``effective`` outcome is ``outcome``, on plain columns (indexable).
+
+        The same rows as ``with_effective_outcome().filter(effective=outcome)``: only a
+        long-pending row reads differently (``unknown``).
+        """
+        cutoff = timezone.now() - stale_after()
+        if outcome == "unknown":
+            return self.filter(
+                models.Q(outcome="unknown") | models.Q(outcome=PENDING, started_at__lt=cutoff)
+            )
+        if outcome == PENDING:
+            return self.filter(outcome=PENDING, started_at__gte=cutoff)
+        return self.filter(outcome=outcome)
+
     def with_effective_outcome(self) -> OutboundCallQuerySet:
         """Annotate ``effective`` : a long-pending row (a dead process) reads ``unknown``."""
         cutoff = timezone.now() - stale_after()

@@ -27,7 +27,7 @@ def audit_calls(
     if action:
         calls = calls.filter(action=action)
     if outcome:
-        calls = calls.filter(effective=outcome)
+        calls = calls.effectively(outcome)  # the outcome index, not a scan of the CASE
     if since:
         calls = calls.filter(started_at__gte=since)
     if until:

@@ -8,9 +8,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dashboard.selectors.users import UserFilter, users_matching
-from technowiz.models import OutboundCall
+from technowiz.models import OUTCOMES, PENDING, OutboundCall
 
 STARS = ("1", "2", "3", "4", "5")
+FAILED_OUTCOMES = tuple(name for name, _ in OUTCOMES if name not in ("ok", PENDING))
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,17 @@ class PlatformHealth:
 def platform_health(*, now: datetime | None = None) -> PlatformHealth:
     """Calls to the platform in the last hour, how many failed, and the last failure."""
     since = (now or timezone.now()) - timedelta(hours=1)
-    failed = ~Q(outcome__in=("ok", "pending"))
+    failed = Q(outcome__in=FAILED_OUTCOMES)
     stats = OutboundCall.objects.filter(started_at__gte=since).aggregate(
         calls=Count("id"), failed=Count("id", filter=failed)
     )
-    last_error = OutboundCall.objects.filter(failed).order_by("-started_at", "-id").first()
+    # The newest row of each failed outcome (the outcome index), then the newest of
+    # those: one backward scan for "anything not ok" read every row since the last
+    # failure, and failures are rare in a healthy log (65 ms at 200,000 rows).
+    newest = [
+        OutboundCall.objects.filter(outcome=outcome).order_by("-started_at", "-id").first()
+        for outcome in FAILED_OUTCOMES
+    ]
+    found = [call for call in newest if call is not None]
+    last_error = max(found, key=lambda call: (call.started_at, call.pk), default=None)
     return PlatformHealth(stats["calls"], stats["failed"], last_error)

@@ -1,9 +1,13 @@
 """The overview: ratings at a glance, who needs attention, the platform's health."""
 
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from dashboard.selectors.overview import platform_health
 from technowiz.models import OutboundCall
 from technowiz.sandbox.data import SandboxData
 
@@ -58,3 +62,30 @@ def test_attribute_names_seen_are_suggested(agent_client, sandbox):
     suggestions = re.search(r'<datalist id="attribute-names">(.*?)</datalist>', html).group(1)
     for name in ("city", "plan", "language", "feedback"):
         assert f'<option value="{name}">' in suggestions
+
+
+def test_the_last_failure_is_the_newest_of_any_failed_outcome(db):
+    now = timezone.now()
+
+    def call(outcome: str, minutes_ago: int) -> OutboundCall:
+        return OutboundCall.objects.create(
+            call_id=uuid.uuid4(),
+            started_at=now - timedelta(minutes=minutes_ago),
+            username="system",
+            origin="system",
+            action="users.search",
+            method="GET",
+            path_template="/users",
+            path="/users",
+            outcome=outcome,
+        )
+
+    assert platform_health(now=now).last_error is None
+    call("server_error", 300)
+    newest = call("network_error", 90)
+    call("client_error", 200)
+    call("ok", 1)
+    call("pending", 0)
+    health = platform_health(now=now)
+    assert health.last_error == newest
+    assert (health.calls_last_hour, health.failed_last_hour) == (2, 0)

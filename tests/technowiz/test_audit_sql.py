@@ -4,13 +4,14 @@ is one compare-and-set, and a deleted acting user still leaves a row."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from technowiz.context import Actor, acting_as
-from technowiz.models import OutboundCall
+from technowiz.models import OUTCOMES, OutboundCall, stale_after
 
 from .conftest import ok, rows
 
@@ -90,3 +91,19 @@ def test_a_deleted_acting_user_keeps_the_snapshot_without_the_link(client, platf
         client.users_by_attribute("feedback", "1")
     [row] = rows()
     assert (row.user_id, row.username, row.origin, row.outcome) == (None, "gone", "web:r1", "ok")
+
+
+def test_the_outcome_filter_on_columns_matches_the_effective_outcome():
+    now = timezone.now()
+    for outcome in ("ok", "server_error", "unknown", "pending"):
+        OutboundCall.objects.insert_pending(**_values(started_at=now))
+        OutboundCall.objects.create(**_values(started_at=now, outcome=outcome))
+    # A pending row from a process that died long ago reads "unknown".
+    stale = OutboundCall.objects.create(
+        **_values(started_at=now - stale_after() - timedelta(minutes=1), outcome="pending")
+    )
+    for name, _ in OUTCOMES:
+        annotated = OutboundCall.objects.with_effective_outcome().filter(effective=name)
+        assert set(OutboundCall.objects.effectively(name)) == set(annotated), name
+    assert stale in OutboundCall.objects.effectively("unknown")
+    assert stale not in OutboundCall.objects.effectively("pending")
