@@ -31,6 +31,9 @@ SORTS = {
 }
 ATTRIBUTE_NAMES_KEY = "users:attribute-names"
 _LOCAL_SLOTS = 8
+# Users kept decoded in one process across its sets (~1.4 KB each with their orders and
+# search text: ~140 MB); the newest set is kept whatever its size.
+LOCAL_MAX_USERS = 100_000
 PREPARE_AHEAD_FROM = 5_000  # users in a set before its orders are built ahead of use
 FETCH_WAIT_STEP = 0.1  # seconds between looks while another request fetches the set
 _pause = time.sleep  # tests replace it to play "the other request"
@@ -283,7 +286,9 @@ def _remember(matched: MatchedSet) -> MatchedSet:
     with _local_lock:
         _local[matched.filter.cache_key] = matched
         _local.move_to_end(matched.filter.cache_key)
-        while len(_local) > _LOCAL_SLOTS:
+        while len(_local) > _LOCAL_SLOTS or (
+            len(_local) > 1 and sum(len(m.users) for m in _local.values()) > LOCAL_MAX_USERS
+        ):
             _local.popitem(last=False)
     return matched
 

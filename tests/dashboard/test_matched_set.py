@@ -58,3 +58,26 @@ def test_every_sort_and_search_equals_computing_it_afresh(seed, prepared):
                 if needle in f"{u.name or ''}\n{u.phone or ''}\n{u.user_id}".casefold()
             )
             assert matched.search(sort, needle) == hits, (sort, needle)
+
+
+def test_a_process_keeps_at_most_its_budget_of_users_but_always_the_newest_set(
+    monkeypatch,
+):
+    from dashboard.selectors import users as selectors
+
+    monkeypatch.setattr(selectors, "LOCAL_MAX_USERS", 500)
+    monkeypatch.setattr(selectors, "_local", type(selectors._local)())
+    sets = [
+        MatchedSet(UserFilter("city", (name,)), _people(size, seed), fetched_at=0.0)
+        for seed, (name, size) in enumerate([("Goa", 200), ("Pune", 250), ("Agra", 300)])
+    ]
+    selectors._remember(sets[0])
+    selectors._remember(sets[1])
+    assert list(selectors._local) == [sets[0].filter.cache_key, sets[1].filter.cache_key]
+    selectors._remember(sets[2])
+    # 200 + 250 + 300 > 500: the oldest went, and the two newest (550) are over the
+    # budget too, so only the newest stays.
+    assert list(selectors._local) == [sets[2].filter.cache_key]
+    big = MatchedSet(UserFilter("city", ("Delhi",)), _people(900, 9), fetched_at=0.0)
+    selectors._remember(big)  # bigger than the budget alone: kept, alone
+    assert list(selectors._local) == [big.filter.cache_key]
