@@ -104,19 +104,30 @@ def _as_str(value: Any) -> str | None:
 # Bound once: called for every message and user. Hot paths pass ``tz`` positionally,
 # which the C implementation parses faster than the keyword (same function, same result).
 _fromtimestamp = datetime.fromtimestamp
+# The fast paths take epoch ms in [0, this] (1970 to the end of year 9999) as they are;
+# anything else goes through parse_time, which turns what datetime refuses into a typed
+# error (a huge number or NaN from the platform must not become a 500 page).
+_MAX_MS = 253_402_300_799_999
+
+
+def _from_epoch_ms(value: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise UnexpectedResponse(detail="timestamp out of range") from None
 
 
 def parse_time(value: Any) -> datetime | None:
     """Epoch milliseconds (int or digit string) or an ISO-8601 string, as aware UTC."""
     if type(value) is int:  # the documented shape: fast path
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        return _from_epoch_ms(value)
     if value is None or value == "":
         return None
     number = _as_int(value)
     if number is not None:
-        return datetime.fromtimestamp(number / 1000, tz=UTC)
+        return _from_epoch_ms(number)
     if isinstance(value, float):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        return _from_epoch_ms(value)
     if isinstance(value, str):
         text = value.strip().replace("/", "-")
         text = _ISO_TZ.sub(r"\1:\2", text)  # +0530 -> +05:30 (fromisoformat accepts both)
@@ -194,6 +205,8 @@ def _documented_user(obj: dict[str, Any]) -> User | None:
         or (email is not None and type(email) is not str)
         or type(created_at) is not int
         or type(last_active_at) is not int
+        or not 0 <= created_at <= _MAX_MS
+        or not 0 <= last_active_at <= _MAX_MS
         or type(attributes) is not dict
     ):
         return None
@@ -278,6 +291,7 @@ def _documented_message(obj: dict[str, Any]) -> Message | None:
         return None
     if (
         type(stamp) is not int
+        or not 0 <= stamp <= _MAX_MS
         or type(sender) is not str
         or sender not in _SENDERS
         or type(kind) is not str

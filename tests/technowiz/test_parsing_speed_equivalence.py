@@ -60,16 +60,25 @@ def _as_str(value: Any) -> str | None:
     return None
 
 
+def _reference_epoch_ms(value: float) -> datetime:
+    # Was a bare datetime.fromtimestamp: out-of-range values raised OverflowError,
+    # OSError or ValueError (a 500 page); now a typed error, as in the parser.
+    try:
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise UnexpectedResponse(detail="timestamp out of range") from None
+
+
 def _reference_parse_time(value: Any) -> datetime | None:
     if type(value) is int:
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        return _reference_epoch_ms(value)
     if value is None or value == "":
         return None
     number = _as_int(value)
     if number is not None:
-        return datetime.fromtimestamp(number / 1000, tz=UTC)
+        return _reference_epoch_ms(number)
     if isinstance(value, float):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        return _reference_epoch_ms(value)
     if isinstance(value, str):
         text = value.strip().replace("/", "-")
         text = _ISO_TZ.sub(r"\1:\2", text)

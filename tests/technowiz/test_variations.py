@@ -206,3 +206,11 @@ def test_empty_timestamp_is_typed_error_not_a_crash(client, platform):
     with pytest.raises(UnexpectedResponse) as caught:
         client.conversation("919812345678")
     assert caught.value.detail == "message without a timestamp"
+
+
+@pytest.mark.parametrize("stamp", [10**20, -(10**20), 1e300, "99999999999999999999"])
+def test_a_timestamp_out_of_range_is_a_typed_error(client, platform, stamp):
+    platform.script.append(conversation([msg(timestamp=stamp)]))
+    with pytest.raises(UnexpectedResponse) as caught:
+        client.conversation("919812345678")
+    assert caught.value.detail == "timestamp out of range"
