@@ -83,7 +83,7 @@ def test_completion_is_one_compare_and_set():
         OutboundCall.objects.complete_pending(pk, outcome="pending")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_deleted_acting_user_keeps_the_snapshot_without_the_link(client, platform):
     platform.script.append(ok({"count": 0, "users": []}))
     missing = Actor(user_id=987654, username="gone", origin="web:r1")

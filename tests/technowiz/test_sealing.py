@@ -167,7 +167,7 @@ def test_commands(capsys):
     assert f"Row #{calls[0].pk} was changed after it was sealed (block #1)." in err
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_sealing_keeps_one_consistent_chain():
     """Two threads (own connections) seal the same rows at once: one linear chain."""
     for _ in range(120):

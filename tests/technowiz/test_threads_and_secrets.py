@@ -44,7 +44,7 @@ def _one_call(client: TechnowizClient, i: int, phones: list[str]) -> str:
         connection.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_requests_received_equal_rows_written(caplog):
     caplog.set_level(logging.DEBUG)
     faults = Faults("error_rate=0.1,throttle_rate=0.03,retry_after=0,seed=5")
