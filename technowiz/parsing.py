@@ -139,7 +139,10 @@ def parse_time(value: Any) -> datetime | None:
             raise UnexpectedResponse(detail=f"unreadable timestamp {value[:40]!r}") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # e.g. year 1 at +05:00 is before year 1 in UTC
+            raise UnexpectedResponse(detail="timestamp out of range") from None
     raise UnexpectedResponse(detail="unreadable timestamp")
 
 

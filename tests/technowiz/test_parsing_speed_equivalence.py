@@ -90,7 +90,10 @@ def _reference_parse_time(value: Any) -> datetime | None:
             raise UnexpectedResponse(detail=f"unreadable timestamp {value[:40]!r}") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        try:  # was a bare astimezone: OverflowError (a 500 page); now a typed error
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise UnexpectedResponse(detail="timestamp out of range") from None
     raise UnexpectedResponse(detail="unreadable timestamp")
 
 

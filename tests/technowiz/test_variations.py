@@ -208,7 +208,17 @@ def test_empty_timestamp_is_typed_error_not_a_crash(client, platform):
     assert caught.value.detail == "message without a timestamp"
 
 
-@pytest.mark.parametrize("stamp", [10**20, -(10**20), 1e300, "99999999999999999999"])
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        10**20,
+        -(10**20),
+        1e300,
+        "99999999999999999999",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59-05:00",
+    ],
+)
 def test_a_timestamp_out_of_range_is_a_typed_error(client, platform, stamp):
     platform.script.append(conversation([msg(timestamp=stamp)]))
     with pytest.raises(UnexpectedResponse) as caught:
