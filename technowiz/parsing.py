@@ -107,12 +107,22 @@ _fromtimestamp = datetime.fromtimestamp
 # The fast paths take epoch ms in [0, this] (1970 to the end of year 9999) as they are;
 # anything else goes through parse_time, which turns what datetime refuses into a typed
 # error (a huge number or NaN from the platform must not become a 500 page).
-_MAX_MS = 253_402_300_799_999
+# A day inside datetime's limits at both ends, so that every time accepted can be shown
+# in any time zone (offsets are under a day) without overflowing.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+_MAX_MS = 253_402_214_399_999  # _LATEST in epoch ms
+
+
+def _in_range(moment: datetime) -> datetime:
+    if not _EARLIEST <= moment <= _LATEST:
+        raise UnexpectedResponse(detail="timestamp out of range")
+    return moment
 
 
 def _from_epoch_ms(value: float) -> datetime:
     try:
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        return _in_range(datetime.fromtimestamp(value / 1000, tz=UTC))
     except (OverflowError, OSError, ValueError):
         raise UnexpectedResponse(detail="timestamp out of range") from None
 
@@ -140,7 +150,7 @@ def parse_time(value: Any) -> datetime | None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         try:
-            return moment.astimezone(UTC)
+            return _in_range(moment.astimezone(UTC))
         except OverflowError:  # e.g. year 1 at +05:00 is before year 1 in UTC
             raise UnexpectedResponse(detail="timestamp out of range") from None
     raise UnexpectedResponse(detail="unreadable timestamp")

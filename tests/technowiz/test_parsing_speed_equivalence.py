@@ -60,11 +60,23 @@ def _as_str(value: Any) -> str | None:
     return None
 
 
+def _reference_in_range(moment: datetime) -> datetime:
+    # New since the copy: times within a day of datetime's limits are refused, so that
+    # every accepted time can be shown in any time zone.
+    if (
+        not datetime(1, 1, 2, tzinfo=UTC)
+        <= moment
+        <= datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+    ):
+        raise UnexpectedResponse(detail="timestamp out of range")
+    return moment
+
+
 def _reference_epoch_ms(value: float) -> datetime:
     # Was a bare datetime.fromtimestamp: out-of-range values raised OverflowError,
     # OSError or ValueError (a 500 page); now a typed error, as in the parser.
     try:
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        return _reference_in_range(datetime.fromtimestamp(value / 1000, tz=UTC))
     except (OverflowError, OSError, ValueError):
         raise UnexpectedResponse(detail="timestamp out of range") from None
 
@@ -91,7 +103,7 @@ def _reference_parse_time(value: Any) -> datetime | None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         try:  # was a bare astimezone: OverflowError (a 500 page); now a typed error
-            return moment.astimezone(UTC)
+            return _reference_in_range(moment.astimezone(UTC))
         except OverflowError:
             raise UnexpectedResponse(detail="timestamp out of range") from None
     raise UnexpectedResponse(detail="unreadable timestamp")

@@ -217,6 +217,9 @@ def test_empty_timestamp_is_typed_error_not_a_crash(client, platform):
         "99999999999999999999",
         "0001-01-01T00:00:00+05:00",
         "9999-12-31T23:59:59-05:00",
+        "9999-12-31T12:00:00Z",  # fine in UTC, but year 10000 in Asia/Kolkata
+        253_402_300_000_000,
+        "0001-01-01T10:00:00Z",  # year 0 in America/New_York
     ],
 )
 def test_a_timestamp_out_of_range_is_a_typed_error(client, platform, stamp):
