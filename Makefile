@@ -13,6 +13,7 @@ export PYTHON
 help:
 	@echo "make run   - install, migrate, seed the demo team (sandbox) and serve on 127.0.0.1:$(PORT)"
 	@echo "make test  - install what the tests need, then ruff and the whole pytest suite"
+	@echo "make bench - the benchmarks of bench/ on a throwaway database (DATABASE_URL for PostgreSQL)"
 
 $(BIN)/python:
 	@py=$$(scripts/find-python) && echo "Using $$py" && "$$py" -m venv $(VENV)
@@ -61,6 +62,8 @@ test: install-dev chromium lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/client_overhead.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/audit_scale.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
