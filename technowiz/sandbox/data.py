@@ -25,13 +25,6 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from technowiz.sandbox import pools
-from technowiz.sandbox.catalogue import (
-    SANDBOX_BOT_WITHOUT_BROADCAST,
-    SANDBOX_BOT_WITHOUT_WHATSAPP,
-    SANDBOX_FLOW_MESSAGES,
-    SANDBOX_FLOWS,
-    SANDBOX_TEMPLATES,
-)
 from technowiz.sandbox.conversations import generate_conversation
 
 __all__ = [
@@ -40,11 +33,6 @@ __all__ = [
     "LONG_CONVERSATION_USER_IDS",
     "MARKUP_USER_ID",
     "REFERENCE_MS",
-    "SANDBOX_BOT_WITHOUT_BROADCAST",
-    "SANDBOX_BOT_WITHOUT_WHATSAPP",
-    "SANDBOX_FLOWS",
-    "SANDBOX_FLOW_MESSAGES",
-    "SANDBOX_TEMPLATES",
     "SandboxData",
 ]
 
