@@ -32,15 +32,13 @@ def stale_after() -> timedelta:
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    """Refuses bulk edits and deletes (``noun`` names the records in the message)."""
-
-    noun = "Audit rows"
+    """Refuses bulk edits and deletes (the model's ``noun`` names them in the message)."""
 
     def update(self, **kwargs: Any) -> int:
-        raise ImmutableAuditRow(f"{self.noun} cannot be edited.")
+        raise ImmutableAuditRow(f"{self.model.noun} cannot be edited.")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableAuditRow(f"{self.noun} cannot be deleted.")
+        raise ImmutableAuditRow(f"{self.model.noun} cannot be deleted.")
 
 
 class AppendOnlyModel(models.Model):
@@ -240,12 +238,6 @@ class OutboundCall(AppendOnlyModel):
         return self.outcome
 
 
-class AuditSealQuerySet(AppendOnlyQuerySet):
-    """Seals are append-only like the rows they seal."""
-
-    noun = "Audit seals"
-
-
 class AuditSeal(AppendOnlyModel):
     """One sealed block of completed audit rows, chained to the seal before it by hash.
 
@@ -263,7 +255,7 @@ class AuditSeal(AppendOnlyModel):
     seal_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
 
-    objects = AuditSealQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()  # append-only like the rows they seal
 
     class Meta:
         ordering = ["number"]
