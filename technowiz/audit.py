@@ -61,22 +61,28 @@ def mask_phone(phone: str | None) -> str | None:
     return "*" * max(len(digits) - 4, 0) + digits[-4:]
 
 
-def _write[T](operation: Callable[[], T], *, attempts: int = 40) -> T:
-    """Run one autocommit write, waiting out SQLite's table/database locks.
+def write_retrying[T](
+    operation: Callable[[], T], *, also: tuple[type[Exception], ...] = (), attempts: int = 40
+) -> T:
+    """Run one write, waiting out SQLite's table/database locks (and retrying ``also``).
 
     SQLite answers ``database table is locked`` at once (shared-cache databases, where
     the busy timeout does not apply) or ``database is locked`` after its busy timeout;
-    both are transient. Other databases never take the retry path.
+    both are transient. Other databases never take the lock path. The last failure is
+    raised as it is.
     """
     pause = 0.002
     for attempt in range(attempts):
         try:
             return operation()
+        except also:
+            if attempt == attempts - 1:
+                raise
         except OperationalError as exc:
             if "locked" not in str(exc) or attempt == attempts - 1:
                 raise
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
     raise AssertionError("unreachable")
 
 
@@ -123,11 +129,11 @@ def begin(
     }
     started = time.perf_counter()
     try:
-        row_id = _write(lambda: OutboundCall.objects.insert_pending(**values))
+        row_id = write_retrying(lambda: OutboundCall.objects.insert_pending(**values))
     except IntegrityError:
         # The acting user was deleted meanwhile: keep the snapshot, drop the link.
         values["user_id"] = None
-        row_id = _write(lambda: OutboundCall.objects.insert_pending(**values))
+        row_id = write_retrying(lambda: OutboundCall.objects.insert_pending(**values))
     return AttemptRecord(row_id=row_id, started=started)
 
 
@@ -145,6 +151,6 @@ def finish(record: AttemptRecord) -> None:
             response_bytes=record.response_bytes,
             retry_after=record.retry_after,
         )
-        _write(lambda: OutboundCall.objects.complete_pending(record.row_id, **fields))
+        write_retrying(lambda: OutboundCall.objects.complete_pending(record.row_id, **fields))
     except DatabaseError:
         logger.exception("could not complete audit row %s", record.row_id)

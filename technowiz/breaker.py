@@ -72,6 +72,3 @@ class CircuitBreaker:
         """The call never reached the platform: a probe it held may be taken again."""
         with self._lock:
             self._probing = False
-
-    def reset(self) -> None:
-        self.success()

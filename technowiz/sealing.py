@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from technowiz.audit import write_retrying
 from technowiz.models import PENDING, AuditSeal, OutboundCall, stale_after
 
 BLOCK_SIZE = 500
@@ -55,7 +55,6 @@ NEVER_COMPLETED = (
 FIELDS: tuple[str, ...] = tuple(f.attname for f in OutboundCall._meta.concrete_fields)
 _LAST_VERIFY_KEY = "technowiz:audit:last-verify"
 _MAX_MESSAGES = 20
-_ATTEMPTS = 40
 
 
 class SealContention(RuntimeError):
@@ -128,28 +127,23 @@ def _block_rows(first_id: int, last_id: int) -> Iterable[tuple[Any, ...]]:
 
 
 def _retrying[T](operation: Callable[[], T]) -> T:
-    """Retry a write that lost a race (IntegrityError) or met a SQLite lock."""
-    pause = 0.002
-    for _ in range(_ATTEMPTS):
-        try:
-            return operation()
-        except IntegrityError:
-            pass  # another process sealed this block first: go again on the new tail
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.05)
-    raise SealContention("Could not seal the audit log: other processes kept sealing first.")
+    """Retry a sealing write that lost a race (IntegrityError) or met a SQLite lock."""
+    try:
+        return write_retrying(operation, also=(IntegrityError,))
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise
+        msg = "Could not seal the audit log: other processes kept sealing first."
+        raise SealContention(msg) from None
 
 
-def close_stale(*, now: datetime | None = None) -> int:
+def close_stale() -> int:
     """Complete rows pending past :func:`stale_after` as ``unknown`` (their process died)."""
-    cutoff = (now or timezone.now()) - stale_after()
+    cutoff = timezone.now() - stale_after()
     stale = OutboundCall.objects.filter(outcome=PENDING, started_at__lt=cutoff)
     closed = 0
     for pk in list(stale.values_list("pk", flat=True)):
-        closed += _retrying(
+        closed += write_retrying(
             lambda pk=pk: OutboundCall.objects.complete_pending(
                 pk, outcome="unknown", detail=NEVER_COMPLETED
             )
@@ -185,23 +179,17 @@ def _seal_next(*, block_size: int, horizon: datetime) -> int:
         return len(block)
 
 
-def audit_seal(
-    *,
-    block_size: int = BLOCK_SIZE,
-    settle: timedelta = SETTLE,
-    now: datetime | None = None,
-    max_rows: int | None = None,
-) -> int:
+def audit_seal(*, block_size: int = BLOCK_SIZE, max_rows: int | None = None) -> int:
     """Seal every final row not sealed yet, in blocks; returns how many rows were sealed.
 
     With ``max_rows``, stop once at least that many were sealed (whole blocks): a web
     request seals a bounded share and leaves the rest to a task or the command.
     Safe to run from several processes at once (see the module's docstring).
     """
-    now = now or timezone.now()
-    close_stale(now=now)
+    close_stale()
+    horizon = timezone.now() - SETTLE
     total = 0
-    while sealed := _retrying(lambda: _seal_next(block_size=block_size, horizon=now - settle)):
+    while sealed := _retrying(lambda: _seal_next(block_size=block_size, horizon=horizon)):
         total += sealed
         if max_rows is not None and total >= max_rows:
             break
