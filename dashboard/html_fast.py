@@ -198,12 +198,6 @@ _TYPE_CLASSES = {kind: _e(kind.lower()) for kind in KNOWN_MESSAGE_TYPES}
 _LIT, _UNLIT, _CURRENT = ' highlighted" id="', '" id="', ' aria-current="true"'
 
 
-def _sender(m: Message) -> str:
-    if m.sender == "AGENT":
-        return "Agent" + (f" {_e(m.agent_name)}" if m.agent_name else "")
-    return "Bot" if m.sender == "BOT" else "User"
-
-
 def _paragraph(text: str | None) -> str:
     return f"<p>{_e(text).replace(chr(10), '<br>')}</p>" if text else ""
 

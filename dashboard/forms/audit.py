@@ -57,7 +57,6 @@ class AuditQueryForm(DateRangeForm):
         data = super().clean()
         if data.get("before") is not None and data.get("after") is not None:
             self.add_error("after", "Ask for older or for newer calls, not both.")
-        data["size"] = data.get("size") or 50
         return data
 
     def filters(self) -> dict[str, Any]:

@@ -17,5 +17,4 @@ class ConversationQueryForm(DateRangeForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         data["page"] = data.get("page") or 1
-        data["size"] = data.get("size") or 50
         return data

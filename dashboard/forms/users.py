@@ -61,7 +61,6 @@ class UsersQueryForm(forms.Form):
                 self.add_error("value", "The value has spaces at its start or end; remove them.")
             data["values"] = (data.get("value") or "",)
         data["sort"] = data.get("sort") or "last_active"
-        data["size"] = data.get("size") or 50
         data["page"] = data.get("page") or 1
         data["q"] = data.get("q") or ""
         return data

@@ -34,14 +34,6 @@ def stars(value: object) -> str:
     return "★" * rating + "☆" * (5 - rating)
 
 
-@register.filter
-def get_item(mapping: object, key: str) -> object:
-    try:
-        return mapping[key]  # type: ignore[index]
-    except (KeyError, TypeError, IndexError):
-        return ""
-
-
 @register.simple_tag
 def select_field(field: BoundField) -> SafeString:
     """A choice field as ``<select>`` with its errors beside it.

@@ -15,7 +15,6 @@ from dashboard.list_state import selection_url, to_conversation, with_defaults
 from dashboard.permissions import requires
 from dashboard.rendering import export_failed, render_screen
 from dashboard.selectors.users import (
-    SORTS,
     MatchedSet,
     attribute_names_seen,
     users_cached,
@@ -32,7 +31,7 @@ TEMPLATE = "dashboard/users_list.html"
 @requires("view_users")
 def users_list(request: HttpRequest) -> HttpResponse:
     form = UsersQueryForm(with_defaults(request.GET))
-    context = {"form": form, "presets": PRESETS, "sorts": SORTS, "names": attribute_names_seen()}
+    context = {"form": form, "presets": PRESETS, "names": attribute_names_seen()}
     if form.is_valid() and form.has_filter():
         try:
             matched = users_matching(
