@@ -11,7 +11,7 @@ from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
 from dashboard.html_fast import chat_messages
 from dashboard.list_state import from_conversation
 from dashboard.permissions import requires
-from dashboard.rendering import export_failed, render_screen
+from dashboard.rendering import export_failed, render_screen, wants_fragment
 from dashboard.selectors.conversations import (
     RatingLocation,
     conversation_messages,
@@ -28,13 +28,13 @@ TEMPLATE = "dashboard/conversation_detail.html"
 
 
 def _context(request: HttpRequest, user_id: str, form: ConversationQueryForm) -> dict:
-    return {
-        "form": form,
-        "user_id": user_id,
-        "person": user_details(user_id=user_id, conversation_query=request.GET),
-        "sizes": PAGE_SIZES,
-        "back_url": reverse("dashboard:users_list") + "?" + from_conversation(request.GET),
-    }
+    context = {"form": form, "user_id": user_id, "sizes": PAGE_SIZES}
+    if not wants_fragment(request):
+        # The person card and the back link sit outside the fragment: an htmx request
+        # (pager, range, size) needs neither, nor the user list the card is read from.
+        context["person"] = user_details(user_id=user_id, conversation_query=request.GET)
+        context["back_url"] = reverse("dashboard:users_list") + "?" + from_conversation(request.GET)
+    return context
 
 
 def _transcript(page: ConversationPage, *, highlight: str) -> dict:

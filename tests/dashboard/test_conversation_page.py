@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from dashboard.models import TeamMember
@@ -231,3 +232,12 @@ def test_a_page_past_the_end_offers_the_last_page(agent_client, sandbox):
     html = _html(agent_client.get(_url(LONG, "size=500&page=999")))
     assert f"This range has only {last} pages at this size." in html
     assert f"page={last}" in html and "Go to the last page" in html
+
+
+def test_paging_with_htmx_asks_the_platform_for_the_page_only(agent_client, sandbox):
+    cache.clear()  # the user list of the person card would have to be fetched again
+    response = agent_client.get(_url(LONG, "preset=1&page=2"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'class="card person"' not in response.content.decode()
+    actions = list(OutboundCall.objects.values_list("action", flat=True))
+    assert actions == ["conversation.page"]
