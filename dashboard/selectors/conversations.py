@@ -18,12 +18,23 @@ def conversation_page(
 
 
 def conversation_messages(
-    *, user_id: str, start: datetime | None, end: datetime | None
+    *,
+    user_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    first: ConversationPage | None = None,
 ) -> Iterator[Message]:
-    """Every message of the range, oldest first, fetched page by page as it is read."""
+    """Every message of the range, oldest first, fetched page by page as it is read.
+
+    ``first``: page 1 at ``PLATFORM_PAGE`` if the caller has it already.
+    """
     for page in range(1, MAX_SCAN_PAGES + 1):
-        result = conversation_page(
-            user_id=user_id, start=start, end=end, page=page, size=PLATFORM_PAGE
+        result = (
+            first
+            if page == 1 and first is not None
+            else conversation_page(
+                user_id=user_id, start=start, end=end, page=page, size=PLATFORM_PAGE
+            )
         )
         yield from result.messages
         if not result.has_next or not result.messages:
@@ -61,7 +72,8 @@ def rating_location(
                     return RatingLocation(offset // size + 1, current.messages[index])
         return None
     latest: tuple[int, Message] | None = None
-    for offset, message in enumerate(conversation_messages(user_id=user_id, start=start, end=end)):
+    messages = conversation_messages(user_id=user_id, start=start, end=end, first=first)
+    for offset, message in enumerate(messages):
         if message.type == "FEEDBACK":
             latest = (offset, message)
     return RatingLocation(latest[0] // size + 1, latest[1]) if latest else None

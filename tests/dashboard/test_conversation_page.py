@@ -241,3 +241,11 @@ def test_paging_with_htmx_asks_the_platform_for_the_page_only(agent_client, sand
     assert 'class="card person"' not in response.content.decode()
     actions = list(OutboundCall.objects.values_list("action", flat=True))
     assert actions == ["conversation.page"]
+
+
+def test_looking_for_a_rating_in_an_empty_range_reads_its_page_once(agent_client, sandbox):
+    rating = (
+        reverse("dashboard:conversation_rating", args=[LONG]) + "?start=2020-01-01&end=2020-01-02"
+    )
+    assert "gave no rating in this date range" in _html(agent_client.get(rating))
+    assert list(OutboundCall.objects.values_list("action", flat=True)) == ["conversation.page"]
