@@ -370,13 +370,10 @@ class TechnowizClient:
                         response.close()
             except httpx.HTTPError as exc:
                 raise self._failure(action, method, exc=exc) from None
-            except PlatformBusy:
-                self.breaker.abandon()
-                raise
             record.status = response.status_code
             record.response_bytes = len(content)
             record.retry_after = _retry_after(response)
-            result = self._interpret(action, method, response, content, record, parse)
+            result = self._interpret(action, method, response.status_code, content, record, parse)
             record.outcome = OK
             return result
         except TechnowizError as exc:
@@ -418,13 +415,12 @@ class TechnowizClient:
         self,
         action: str,
         method: str,
-        response: httpx.Response,
+        status: int,
         content: bytes,
         record: audit.AttemptRecord,
         parse: Callable[[Any], T],
     ) -> T:
         """Turn a received answer into the typed result, or raise its typed error."""
-        status = response.status_code
         try:
             envelope = read_envelope(decode_json(content))
         except UnexpectedResponse as exc:
@@ -433,7 +429,7 @@ class TechnowizClient:
                     exc.outcome = UNKNOWN
                 raise
             raise self._failure(
-                action, method, status=status, detail=exc.detail, response=response
+                action, method, status=status, detail=exc.detail, retry_after=record.retry_after
             ) from None
         record.platform_code = envelope.code
         if 200 <= status < 300 and envelope.ok:
@@ -452,7 +448,7 @@ class TechnowizClient:
             code=envelope.code if envelope.code != 1000 else None,
             desc=envelope.desc,
             detail=envelope.details,
-            response=response,
+            retry_after=record.retry_after,
         )
 
     def _failure(
@@ -465,9 +461,9 @@ class TechnowizClient:
         code: int | None = None,
         desc: str | None = None,
         detail: str | None = None,
-        response: httpx.Response | None = None,
+        retry_after: float | None = None,
     ) -> TechnowizError:
-        error = error_for(
+        return error_for(
             action=action,
             method=method,
             exc=exc,
@@ -475,15 +471,15 @@ class TechnowizClient:
             code=code,
             desc=audit.redact(desc, self._secrets) or None,
             details=audit.redact(detail, self._secrets) or None,
-            retry_after=_retry_after(response) if response is not None else None,
+            retry_after=retry_after,
         )
-        if status is not None and 400 <= status < 500 and error.outcome != CLIENT_ERROR:
-            error.outcome = CLIENT_ERROR
-        return error
 
     def _health(self, error: TechnowizError) -> None:
         """Tell the breaker what an error says about the platform's health."""
-        if isinstance(error, PlatformUnavailable | AuditUnavailable | PlatformBusy):
+        if isinstance(error, PlatformBusy):  # never sent: a probe it held may go again
+            self.breaker.abandon()
+            return
+        if isinstance(error, PlatformUnavailable):
             return
         if isinstance(error, ServerError | NetworkError) or (
             error.status is None and error.outcome != CLIENT_ERROR

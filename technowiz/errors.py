@@ -243,7 +243,15 @@ def error_for(
             )
         if cls is InvalidInput and action == "flow.trigger":
             message = "The platform refused the trigger: the phone number or a value is invalid."
-        return cls(message, code=code, status=status, detail=text)
+        # A 4xx is the request's fault whatever the code's usual outcome.
+        refused = status is not None and 400 <= status < 500
+        return cls(
+            message,
+            code=code,
+            status=status,
+            detail=text,
+            outcome=CLIENT_ERROR if refused else None,
+        )
     if status == 401:
         return Unauthorized(status=status, code=code, detail=text)
     if status == 403:
