@@ -41,6 +41,8 @@ _SCALARS = st.one_of(
             "https://example.com/a.png",
             "<script>x</script>",
             "1763000000000",
+            "²",  # a digit int() refuses
+            "١٧٦٣٠٠٠٠٠٠٠٠٠",  # Arabic-Indic digits int() takes
         ]
     ),
 )

@@ -227,3 +227,10 @@ def test_a_timestamp_out_of_range_is_a_typed_error(client, platform, stamp):
     with pytest.raises(UnexpectedResponse) as caught:
         client.conversation("919812345678")
     assert caught.value.detail == "timestamp out of range"
+
+
+def test_a_superscript_digit_is_a_typed_error_not_a_crash(client, platform):
+    platform.script.append(conversation([msg(timestamp="²")]))
+    with pytest.raises(UnexpectedResponse) as caught:
+        client.conversation("919812345678")
+    assert caught.value.detail == "unreadable timestamp '²'"
