@@ -8,7 +8,7 @@ extra keys are ignored; a missing required key is an :class:`UnexpectedResponse`
 Users and messages in the documented shape take a fast path (``_documented_*``,
 hot: hundreds per page); anything else goes through the general code (``_any_*``),
 which gives the same results. tests/technowiz/test_parsing_speed_equivalence.py
-checks both against the original parser.
+checks the fast paths against the general code (the fast paths switched off).
 """
 
 from __future__ import annotations

@@ -1,9 +1,15 @@
-"""Fixtures shared by the whole suite: the team, signed-in clients."""
+"""Fixtures and helpers shared by the whole suite: the team, signed-in clients, pages,
+audit rows."""
+
+import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from dashboard.services.team import member_create
+from technowiz.models import OutboundCall
 
 PASSWORD = "correct horse battery staple"
 
@@ -84,3 +90,32 @@ def platform_calls(db):
     from technowiz.models import OutboundCall
 
     return lambda: OutboundCall.objects.count()
+
+
+def page_html(response) -> str:
+    """The text of a page that must have answered 200."""
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def make_call(
+    *, started_at: datetime | None = None, age: timedelta = timedelta(minutes=1), **fields
+) -> OutboundCall:
+    """One completed audit row (a users search by agent1), ``age`` old unless given."""
+    values = {
+        "call_id": uuid.uuid4(),
+        "started_at": started_at or timezone.now() - age,
+        "username": "agent1",
+        "origin": "web:abc",
+        "action": "users.search",
+        "method": "GET",
+        "path_template": "/users/",
+        "path": "/users/",
+        "query": {"attribute": "feedback", "value": "1"},
+        "status": 200,
+        "platform_code": 1000,
+        "outcome": "ok",
+        "duration_ms": 8.25,
+    }
+    values.update(fields)
+    return OutboundCall.objects.create(**values)

@@ -17,16 +17,13 @@ from hypothesis import strategies as st
 
 from technowiz.models import OutboundCall
 from technowiz.sealing import audit_seal
+from tests.conftest import make_call
+from tests.conftest import page_html as _html
 
 URL = reverse("dashboard:audit_list")
 EXPORT = reverse("dashboard:audit_export")
 VERIFY = reverse("dashboard:audit_verify")
 pytestmark = pytest.mark.django_db
-
-
-def _html(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def _ids(html: str) -> list[int]:
@@ -43,26 +40,6 @@ def _link(html: str, rel: str) -> str:
 
 def _older(html: str) -> str:
     return _link(html, "next")
-
-
-def make_call(*, started_at: datetime | None = None, **fields) -> OutboundCall:
-    values = {
-        "call_id": uuid.uuid4(),
-        "started_at": started_at or timezone.now() - timedelta(minutes=1),
-        "username": "agent1",
-        "origin": "web:abc",
-        "action": "users.search",
-        "method": "GET",
-        "path_template": "/users/",
-        "path": "/users/",
-        "query": {"attribute": "feedback", "value": "1"},
-        "status": 200,
-        "platform_code": 1000,
-        "outcome": "ok",
-        "duration_ms": 8.25,
-    }
-    values.update(fields)
-    return OutboundCall.objects.create(**values)
 
 
 # --- Access ---------------------------------------------------------------------------

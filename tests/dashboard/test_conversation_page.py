@@ -13,6 +13,7 @@ from django.urls import reverse
 from dashboard.models import TeamMember
 from technowiz.models import OutboundCall
 from technowiz.sandbox.data import LONG_CONVERSATION_USER_IDS, MARKUP_USER_ID, SandboxData
+from tests.conftest import page_html as _html
 
 pytestmark = pytest.mark.django_db
 LONG = LONG_CONVERSATION_USER_IDS[0]
@@ -20,11 +21,6 @@ LONG = LONG_CONVERSATION_USER_IDS[0]
 
 def _url(user_id: str, query: str = "") -> str:
     return reverse("dashboard:conversation", args=[user_id]) + (f"?{query}" if query else "")
-
-
-def _html(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def _ids(html: str) -> list[str]:

@@ -13,14 +13,10 @@ from django.urls import reverse
 from dashboard.models import TeamMember
 from technowiz.models import OutboundCall
 from technowiz.sandbox.data import MARKUP_USER_ID, SandboxData
+from tests.conftest import page_html as _html
 
 URL = reverse("dashboard:users_list")
 pytestmark = pytest.mark.django_db
-
-
-def _html(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def _rows(html: str) -> list[str]:

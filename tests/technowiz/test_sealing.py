@@ -1,38 +1,17 @@
 """Tamper evidence: sealed blocks chained by hash, verified, and safe to seal concurrently."""
 
 import threading
-import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
-from django.utils import timezone
 
 from technowiz.models import AuditSeal, ImmutableAuditRow, OutboundCall, stale_after
 from technowiz.sealing import NEVER_COMPLETED, audit_seal, audit_verify, last_verification
+from tests.conftest import make_call
 
 pytestmark = pytest.mark.django_db
-
-
-def make_call(*, age: timedelta = timedelta(minutes=1), **fields) -> OutboundCall:
-    values = {
-        "call_id": uuid.uuid4(),
-        "started_at": timezone.now() - age,
-        "username": "agent1",
-        "origin": "web:test",
-        "action": "users.search",
-        "method": "GET",
-        "path_template": "/users/",
-        "path": "/users/",
-        "query": {"attribute": "feedback", "value": "1"},
-        "body_summary": {},
-        "status": 200,
-        "outcome": "ok",
-        "duration_ms": 12.5,
-    }
-    values.update(fields)
-    return OutboundCall.objects.create(**values)
 
 
 def raw(sql: str, params: list) -> None:
