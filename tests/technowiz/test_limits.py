@@ -70,12 +70,14 @@ def test_rate_wait_beyond_timeout_is_busy(pair):
 
 def test_slot_held_by_another_process(tmp_path):
     code = (
-        "import sys, time; from technowiz.limits import FileLimiter\n"
+        "import sys; from technowiz.limits import FileLimiter\n"
         f"lim = FileLimiter({str(tmp_path)!r}, rate=0, concurrency=1)\n"
         "with lim.slot(timeout=1):\n"
-        "    print('held', flush=True); time.sleep(1.5)\n"
+        "    print('held', flush=True); sys.stdin.readline()\n"  # until the test is done
     )
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout.readline().strip() == "held"
         with (
@@ -84,6 +86,7 @@ def test_slot_held_by_another_process(tmp_path):
         ):
             pass
     finally:
+        child.stdin.close()
         child.wait(timeout=10)
     with FileLimiter(tmp_path, rate=0, concurrency=1).slot(timeout=0.5):
         pass  # the dead process's lock went with it

@@ -153,7 +153,10 @@ def test_stop_wakes_a_stalled_handler(app):
 
     thread = threading.Thread(target=call)
     thread.start()
-    time.sleep(0.2)
+    deadline = time.monotonic() + 5
+    while not app.stats.by_status.get("timeout"):  # the handler is in its stall
+        assert time.monotonic() < deadline, "the request never reached the sandbox"
+        time.sleep(0.01)
     started = time.perf_counter()
     server.stop()
     thread.join(5)
