@@ -57,8 +57,9 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# PYTEST_ARGS: more pytest options, e.g. -m "not browser" (CI's PostgreSQL pass).
 test: install-dev chromium lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/client_overhead.py
