@@ -1,8 +1,8 @@
-"""The whole site as separate processes: sandbox server, gunicorn and a worker.
+"""The site as separate processes, as `make run` serves it: sandbox server and gunicorn.
 
-Used by the browser tests and the page benchmarks. It runs on a fresh SQLite
-file in a temporary folder (migrated and seeded with the demo team), so it never
-touches the developer's database and works the same on every machine.
+Used by the browser tests. It runs on a fresh SQLite file in a temporary folder
+(migrated and seeded with the demo team), so it never touches the developer's database
+and works the same on every machine.
 """
 
 from __future__ import annotations
@@ -30,29 +30,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, *, timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
+def _wait_for(url: str, process: subprocess.Popen, log: Path, *, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        if process.poll() is not None:
+            problem = f"{process.args!r} exited with {process.returncode}"
+            break
         try:
             httpx.get(url, timeout=1.0)
             return
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
+    else:
+        problem = f"{url} did not answer within {timeout} s"
+    tail = log.read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"{problem}; the stack's output ends with:\n{tail}")
 
 
 @dataclass(frozen=True)
 class Stack:
     url: str
-    sandbox_url: str
-    env: dict[str, str]
 
 
 @contextmanager
-def running_stack(*, sandbox_latency_ms: int = 0, web_workers: int = 1) -> Iterator[Stack]:
-    """Start sandbox, gunicorn (gthread) and db_worker; stop them all on exit."""
+def running_stack() -> Iterator[Stack]:
+    """Start the sandbox server and gunicorn (gthread); stop them both on exit."""
     with tempfile.TemporaryDirectory(prefix="tw-stack-") as folder:
         web_port, sandbox_port = free_port(), free_port()
         env = {
@@ -73,7 +75,8 @@ def running_stack(*, sandbox_latency_ms: int = 0, web_workers: int = 1) -> Itera
             subprocess.run(
                 manage + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=180
             )
-        log = open(Path(folder) / "stack.log", "w")  # noqa: SIM115
+        log_path = Path(folder) / "stack.log"
+        log = open(log_path, "w")  # noqa: SIM115
         processes = [
             subprocess.Popen(
                 [
@@ -81,8 +84,6 @@ def running_stack(*, sandbox_latency_ms: int = 0, web_workers: int = 1) -> Itera
                     "technowiz_sandbox",
                     "--port",
                     str(sandbox_port),
-                    "--latency-ms",
-                    str(sandbox_latency_ms),
                 ],
                 cwd=ROOT,
                 env=env,
@@ -100,7 +101,7 @@ def running_stack(*, sandbox_latency_ms: int = 0, web_workers: int = 1) -> Itera
                     "--bind",
                     f"127.0.0.1:{web_port}",
                     "--workers",
-                    str(web_workers),
+                    "1",
                     "--access-logfile",
                     "/dev/null",
                 ],
@@ -111,9 +112,9 @@ def running_stack(*, sandbox_latency_ms: int = 0, web_workers: int = 1) -> Itera
             ),
         ]
         try:
-            _wait_for(f"http://127.0.0.1:{sandbox_port}/", process=processes[0])
-            _wait_for(f"http://127.0.0.1:{web_port}/healthz", process=processes[1])
-            yield Stack(f"http://127.0.0.1:{web_port}", env["TECHNOWIZ_SANDBOX_URL"], env)
+            _wait_for(f"http://127.0.0.1:{sandbox_port}/", processes[0], log_path)
+            _wait_for(f"http://127.0.0.1:{web_port}/healthz", processes[1], log_path)
+            yield Stack(f"http://127.0.0.1:{web_port}")
         finally:
             for process in processes:
                 process.terminate()
