@@ -10,9 +10,9 @@ sorting and searching cost no platform call and no decoding.
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from hashlib import sha256
 from types import MappingProxyType
 
@@ -354,3 +354,24 @@ def users_page(*, matched: MatchedSet, search: str, sort: str, page: int, size: 
         page_count=page_count,
         size=size,
     )
+
+
+def users_export_rows(
+    users: Sequence[User], *, tz: tzinfo
+) -> tuple[list[str], Iterator[list[object]]]:
+    """The CSV header and rows of ``users``: one column per attribute any of them has."""
+    names = sorted({name for user in users for name in user.attributes})
+    header = ["user_id", "name", "channel", "phone", "email", "last_active", *names]
+    rows = (
+        [
+            u.user_id,
+            u.name,
+            u.channel,
+            u.phone,
+            u.email,
+            u.last_active_at.astimezone(tz).isoformat() if u.last_active_at else "",
+            *(u.attributes.get(n, "") for n in names),
+        ]
+        for u in users
+    )
+    return header, rows

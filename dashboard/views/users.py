@@ -18,6 +18,7 @@ from dashboard.selectors.users import (
     MatchedSet,
     attribute_names_seen,
     users_cached,
+    users_export_rows,
     users_matching,
     users_page,
 )
@@ -143,21 +144,7 @@ def users_export(request: HttpRequest) -> HttpResponse:
     except TechnowizError as error:
         return export_failed(request, back_url=back, error=error)
     users = matched.search(form.cleaned_data["sort"], form.cleaned_data["q"])
-    names = sorted({name for user in users for name in user.attributes})
-    tz = timezone.get_current_timezone()
-    header = ["user_id", "name", "channel", "phone", "email", "last_active", *names]
-    rows = (
-        [
-            u.user_id,
-            u.name,
-            u.channel,
-            u.phone,
-            u.email,
-            u.last_active_at.astimezone(tz).isoformat() if u.last_active_at else "",
-            *(u.attributes.get(n, "") for n in names),
-        ]
-        for u in users
-    )
+    header, rows = users_export_rows(users, tz=timezone.get_current_timezone())
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="users.csv"'
     return response
