@@ -53,13 +53,14 @@ def _results(request: HttpRequest, matched: MatchedSet, data: dict) -> dict:
     result = users_page(
         matched=matched, search=data["q"], sort=data["sort"], page=data["page"], size=data["size"]
     )
+    select_url = selection_url(request.GET)
     rows_html = user_rows(
         result.users,
         tz=timezone.get_current_timezone(),
         selected_ids={
             u.user_id for u in result.users if selection and selection.is_selected(u.user_id)
         },
-        select_url=selection_url(request.GET),
+        select_url=select_url,
         conversation_url=reverse("dashboard:conversation", args=["__id__"]),
         list_query=to_conversation(request.GET),
     )
@@ -67,6 +68,7 @@ def _results(request: HttpRequest, matched: MatchedSet, data: dict) -> dict:
         "matched": matched,
         "result": result,
         "rows_html": rows_html,
+        "select_url": select_url,
         "selection": selection,
         "selected_count": selection.count(matched) if selection else 0,
         **sort_links(data["sort"]),
@@ -108,7 +110,11 @@ def users_select(request: HttpRequest) -> HttpResponse:
     op, user_ids = _selection_change(request)
     if not (form.is_valid() and form.has_filter()) or op not in ("add", "remove", "all", "clear"):
         return HttpResponse("Unknown selection change.", status=400, content_type="text/plain")
-    context: dict = {"form": form, "next_url": _back_url(request)}
+    context: dict = {
+        "form": form,
+        "next_url": _back_url(request),
+        "select_url": selection_url(request.GET),
+    }
     # A tick never waits on the platform: the set is whatever the cache holds now.
     context["matched"] = users_cached(user_filter=form.user_filter())
     try:
