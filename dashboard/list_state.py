@@ -47,3 +47,8 @@ def from_conversation(query: QueryDict) -> str:
         if f"l{name}" in keep:
             keep[name] = keep.pop(f"l{name}")[-1]
     return keep.urlencode()
+
+
+def carried_by_conversation(query: QueryDict) -> list[tuple[str, str]]:
+    """The list's state a conversation's range form sends on (hidden fields)."""
+    return [(name, value) for name, value in query.items() if name not in _CONVERSATION_OWN]

@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseLocation
 
 from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
 from dashboard.html_fast import chat_messages
-from dashboard.list_state import from_conversation
+from dashboard.list_state import carried_by_conversation, from_conversation
 from dashboard.permissions import requires
 from dashboard.rendering import export_failed, render_screen, wants_fragment
 from dashboard.selectors.conversations import (
@@ -28,7 +28,12 @@ TEMPLATE = "dashboard/conversation_detail.html"
 
 
 def _context(request: HttpRequest, user_id: str, form: ConversationQueryForm) -> dict:
-    context = {"form": form, "user_id": user_id, "sizes": PAGE_SIZES}
+    context = {
+        "form": form,
+        "user_id": user_id,
+        "sizes": PAGE_SIZES,
+        "carried": carried_by_conversation(request.GET),
+    }
     if not wants_fragment(request):
         # The person card and the back link sit outside the fragment: an htmx request
         # (pager, range, size) needs neither, nor the user list the card is read from.
