@@ -43,12 +43,22 @@ def _busy(what: str) -> PlatformBusy:
     )
 
 
+def _interval_and_burst(rate: float) -> tuple[float, int]:
+    """Seconds between requests at ``rate`` per second (0: no ceiling), and the burst."""
+    return (1.0 / rate if rate > 0 else 0.0), max(int(rate), 1)
+
+
+def _next_token(tat: float, now: float, interval: float, burst: int) -> tuple[float, float]:
+    """GCRA: (seconds to wait for a token, the new theoretical arrival time)."""
+    tat = max(tat, now)
+    return tat - now - (burst - 1) * interval, tat + interval
+
+
 class LocalLimiter:
     """Per-process limiter (threads only): for tests and single-process tools."""
 
     def __init__(self, *, rate: float, concurrency: int) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.burst = max(int(rate), 1)
+        self.interval, self.burst = _interval_and_burst(rate)
         self._semaphore = threading.BoundedSemaphore(max(concurrency, 1))
         self._lock = threading.Lock()
         self._tat = 0.0
@@ -57,12 +67,10 @@ class LocalLimiter:
         if not self.interval:
             return
         with self._lock:
-            now = time.time()
-            tat = max(self._tat, now)
-            wait = tat - now - (self.burst - 1) * self.interval
+            wait, tat = _next_token(self._tat, time.time(), self.interval, self.burst)
             if wait > timeout:
                 raise _busy("rate")
-            self._tat = tat + self.interval
+            self._tat = tat
         if wait > 0:
             time.sleep(wait)
 
@@ -83,8 +91,7 @@ class FileLimiter:
     def __init__(self, directory: Path | str, *, rate: float, concurrency: int) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.burst = max(int(rate), 1)
+        self.interval, self.burst = _interval_and_burst(rate)
         self.concurrency = max(concurrency, 1)
         self._pid = -1
         self._open_lock = threading.Lock()
@@ -120,11 +127,10 @@ class FileLimiter:
                 tat = _STATE.unpack(raw)[0] if len(raw) == _STATE.size else 0.0
                 if tat > now + self.burst * self.interval + timeout + 1:
                     tat = now  # a clock that went backwards must not stall every process
-                tat = max(tat, now)
-                wait = tat - now - (self.burst - 1) * self.interval
+                wait, tat = _next_token(tat, now, self.interval, self.burst)
                 if wait > timeout:
                     raise _busy("rate")
-                os.pwrite(fd, _STATE.pack(tat + self.interval), 0)
+                os.pwrite(fd, _STATE.pack(tat), 0)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         if wait > 0:
@@ -216,8 +222,9 @@ class RedisLimiter:
         self.redis = client
         self.rate_key = f"{prefix}:rate"
         self.slot_key = f"{prefix}:slots"
-        self.interval_ms = 1000.0 / rate if rate > 0 else 0.0
-        self.tolerance_ms = (max(int(rate), 1) - 1) * self.interval_ms
+        interval, burst = _interval_and_burst(rate)
+        self.interval_ms = interval * 1000.0
+        self.tolerance_ms = (burst - 1) * self.interval_ms
         self.concurrency = max(concurrency, 1)
         self.lease_ms = int(lease_seconds * 1000)
         self._rate = client.register_script(_RATE_LUA)
