@@ -22,13 +22,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from technowiz import parsing
-from technowiz.sandbox import Faults, SandboxApp, SandboxData, SandboxTransport
+from technowiz.sandbox import SandboxData
 from technowiz.sandbox.data import (
     EXAMPLE_USER_ID,
     EXAMPLE_WEB_USER_ID,
     LONG_CONVERSATION_USER_IDS,
     MARKUP_USER_ID,
 )
+
+from .conftest import BOT, CUSTOMER
+from .sandbox.conftest import BASE, sandbox_app, sandbox_http
 
 # --- the reference: the general path alone ------------------------------------------------
 #
@@ -87,11 +90,6 @@ PAGE_ARGS = {"user_id": "u1", "page": 1, "page_size": 50}
 
 # --- the sandbox's real answers -------------------------------------------------------------
 
-KEY = "test-key"
-CUSTOMER = "61179"
-BOT = "bb67e0773bed4c7e"
-BASE = f"/bot-api/v1.0/customer/{CUSTOMER}/bot/{BOT}"
-
 
 @pytest.fixture(scope="module")
 def data() -> SandboxData:
@@ -100,19 +98,7 @@ def data() -> SandboxData:
 
 @pytest.fixture(scope="module")
 def sandbox(data: SandboxData) -> Iterator[httpx.Client]:
-    app = SandboxApp(
-        api_key=KEY,
-        customer_id=CUSTOMER,
-        bot_key=BOT,
-        data=data,
-        faults=Faults(),
-        clock=lambda: 1_795_564_800.0,
-    )
-    with httpx.Client(
-        base_url="http://sandbox",
-        transport=SandboxTransport(app, max_sleep=0.2),
-        headers={"Authorization": f"Basic {KEY}"},
-    ) as client:
+    with sandbox_http(sandbox_app(data)) as client:
         # a broadcast and a flow append BOT messages of their own shape
         client.post(
             f"/whatsapp-api/v1.0/customer/{CUSTOMER}/bot/{BOT}/external/broadcast",

@@ -7,15 +7,16 @@ import pytest
 
 from technowiz.sandbox import Faults, SandboxApp, SandboxData, SandboxTransport
 
+from ..conftest import BOT, CUSTOMER
+
 KEY = "test-key"
-CUSTOMER = "61179"
-BOT = "bb67e0773bed4c7e"
 BASE = f"/bot-api/v1.0/customer/{CUSTOMER}/bot/{BOT}"
 USERS = f"{BASE}/users"
 BROADCAST = f"/whatsapp-api/v1.0/customer/{CUSTOMER}/bot/{BOT}/external/broadcast"
 FLOW = f"/bot-api/v2.0/customer/{CUSTOMER}/bot/{BOT}/flow"
 #: 2026-11-25T00:00Z: after the seeded data's reference time.
 NOW = 1_795_564_800.0
+FEEDBACK_1 = {"attribute_name": "feedback", "attribute_value": "1"}
 
 
 def conversations_path(user_id: str) -> str:
@@ -27,8 +28,8 @@ def data() -> SandboxData:
     return SandboxData.build(seed=7, user_count=5000)
 
 
-@pytest.fixture
-def app(data: SandboxData) -> SandboxApp:
+def sandbox_app(data: SandboxData) -> SandboxApp:
+    """A sandbox on ``data`` with no faults and the clock stopped at ``NOW``."""
     return SandboxApp(
         api_key=KEY,
         customer_id=CUSTOMER,
@@ -39,14 +40,24 @@ def app(data: SandboxData) -> SandboxApp:
     )
 
 
-@pytest.fixture
-def client(app: SandboxApp) -> Iterator[httpx.Client]:
-    with httpx.Client(
+def sandbox_http(app: SandboxApp) -> httpx.Client:
+    """An httpx client speaking to ``app`` in-process, with the key."""
+    return httpx.Client(
         base_url="http://sandbox",
         transport=SandboxTransport(app, max_sleep=0.2),
         headers={"Authorization": f"Basic {KEY}"},
         timeout=httpx.Timeout(5.0),
-    ) as client:
+    )
+
+
+@pytest.fixture
+def app(data: SandboxData) -> SandboxApp:
+    return sandbox_app(data)
+
+
+@pytest.fixture
+def client(app: SandboxApp) -> Iterator[httpx.Client]:
+    with sandbox_http(app) as client:
         yield client
 
 

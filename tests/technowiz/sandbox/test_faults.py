@@ -8,9 +8,7 @@ import pytest
 from technowiz.sandbox import Faults, FaultSpec, SandboxApp, SandboxTransport
 from technowiz.sandbox.faults import ENV_VAR
 
-from .conftest import BOT, CUSTOMER, KEY, USERS, status_code
-
-FEEDBACK_1 = {"attribute_name": "feedback", "attribute_value": "1"}
+from .conftest import BOT, CUSTOMER, FEEDBACK_1, KEY, USERS, status_code
 
 
 def get(client, fault=None, **kw):

@@ -15,12 +15,10 @@ import pytest
 
 from technowiz.sandbox import Faults, SandboxApp, SandboxServer
 
-from .conftest import BOT, CUSTOMER, FLOW, KEY, USERS, conversations_path, status_code
+from .conftest import BOT, CUSTOMER, FEEDBACK_1, FLOW, KEY, USERS, conversations_path, status_code
 
 pytestmark = pytest.mark.server
 ROOT = Path(__file__).resolve().parents[3]
-
-FEEDBACK_1 = {"attribute_name": "feedback", "attribute_value": "1"}
 
 
 @pytest.fixture

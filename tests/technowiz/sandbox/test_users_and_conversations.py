@@ -5,9 +5,7 @@ import pytest
 
 from technowiz.sandbox import SANDBOX_BOT_WITHOUT_WHATSAPP, SandboxTransport
 
-from .conftest import BASE, BOT, CUSTOMER, KEY, USERS, conversations_path, status_code
-
-FEEDBACK_1 = {"attribute_name": "feedback", "attribute_value": "1"}
+from .conftest import BASE, BOT, CUSTOMER, FEEDBACK_1, KEY, USERS, conversations_path, status_code
 
 
 @pytest.mark.parametrize(
