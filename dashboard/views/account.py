@@ -4,14 +4,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dashboard.forms.account import PersonSettingsForm
-from dashboard.models import TeamMember
 from dashboard.services.account import person_time_zone_set
 
 
 @require_http_methods(["GET", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
     """A person's own settings: their time zone."""
-    member = TeamMember.objects.filter(user=request.user).first()
+    member = getattr(request.user, "member", None)  # loaded with the person (TeamBackend)
     initial = {"time_zone": member.time_zone if member else ""}
     form = PersonSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
