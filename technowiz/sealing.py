@@ -53,6 +53,7 @@ NEVER_COMPLETED = (
     "(closed as unknown when the audit log was sealed)."
 )
 FIELDS: tuple[str, ...] = tuple(f.attname for f in OutboundCall._meta.concrete_fields)
+_OUTCOME, _STARTED_AT = FIELDS.index("outcome"), FIELDS.index("started_at")
 _LAST_VERIFY_KEY = "technowiz:audit:last-verify"
 _MAX_MESSAGES = 20
 
@@ -158,8 +159,7 @@ def _seal_next(*, block_size: int, horizon: datetime) -> int:
         candidates = OutboundCall.objects.filter(id__gt=after).order_by("id")
         block = []
         for values in candidates.values_list(*FIELDS)[:block_size]:
-            row = dict(zip(FIELDS, values, strict=True))
-            if row["outcome"] == PENDING or row["started_at"] >= horizon:
+            if values[_OUTCOME] == PENDING or values[_STARTED_AT] >= horizon:
                 break
             block.append(values)
         if not block:
