@@ -31,6 +31,13 @@ def sqlite_options() -> dict[str, object]:
     }
 
 
+def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``allowed``; otherwise refuse to start, naming the setting."""
+    if value not in allowed:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)} (it is {value!r}).")
+    return value
+
+
 def check_production(
     *, secret_key: str, debug: bool, allowed_hosts: list[str], base_url: str, api_key: str
 ) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
-from dashboard.config import check_production, local_secret_key, sqlite_options
+from dashboard.config import check_production, choice, local_secret_key, sqlite_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +51,14 @@ TECHNOWIZ_RATE_LIMIT = env.float("TECHNOWIZ_RATE_LIMIT", default=20.0)
 TECHNOWIZ_MAX_CONCURRENCY = env.int("TECHNOWIZ_MAX_CONCURRENCY", default=8)
 TECHNOWIZ_BREAKER_FAILURES = env.int("TECHNOWIZ_BREAKER_FAILURES", default=5)
 TECHNOWIZ_BREAKER_COOLDOWN = env.float("TECHNOWIZ_BREAKER_COOLDOWN", default=30.0)
+# Who commits an audit row's completion: the process's audit writer thread, off the
+# caller's path ("background"), or the caller itself ("inline"). The pending row is
+# always committed by the caller before the request leaves (technowiz/audit_writer.py).
+TECHNOWIZ_AUDIT_COMPLETION = choice(
+    "TECHNOWIZ_AUDIT_COMPLETION",
+    text("TECHNOWIZ_AUDIT_COMPLETION", "background"),
+    ("background", "inline"),
+)
 USERS_CACHE_SECONDS = env.int("USERS_CACHE_SECONDS", default=60)
 DEMO_PASSWORD = text("DEMO_PASSWORD", "technowiz-demo")
 

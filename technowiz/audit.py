@@ -1,6 +1,7 @@
 """Recording of outbound calls: a row before the request goes out, completed after.
 
-Both writes are single autocommit statements on the default connection. The client
+Both writes are single autocommit statements on the default connection; the
+completion is written by the process's audit writer (:mod:`technowiz.audit_writer`). The client
 refuses to call the platform from inside a caller's transaction (see
 :func:`ensure_outside_transaction`), so no rollback can ever take an audit row with it.
 """
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connections
 
+from technowiz.audit_writer import completions
 from technowiz.context import current_actor
 from technowiz.models import OutboundCall
 
@@ -138,19 +141,24 @@ def begin(
 
 
 def finish(record: AttemptRecord) -> None:
-    """Complete the attempt's row; failures are logged, the row then reads ``unknown``."""
+    """Complete the attempt's row: queued for the process's audit writer (the default),
+    or written here with ``TECHNOWIZ_AUDIT_COMPLETION = "inline"``. A failed write is
+    logged and the row then reads ``unknown``; it never fails the call."""
     elapsed_ms = max((time.perf_counter() - record.started) * 1000.0, 0.001)
-    try:
-        fields = dict(
-            finished_at=datetime.now(UTC),
-            duration_ms=elapsed_ms,
-            status=record.status,
-            platform_code=record.platform_code,
-            outcome=record.outcome,
-            detail=record.detail[:_DETAIL_MAX],
-            response_bytes=record.response_bytes,
-            retry_after=record.retry_after,
-        )
-        write_retrying(lambda: OutboundCall.objects.complete_pending(record.row_id, **fields))
-    except DatabaseError:
-        logger.exception("could not complete audit row %s", record.row_id)
+    fields = dict(
+        finished_at=datetime.now(UTC),
+        duration_ms=elapsed_ms,
+        status=record.status,
+        platform_code=record.platform_code,
+        outcome=record.outcome,
+        detail=record.detail[:_DETAIL_MAX],
+        response_bytes=record.response_bytes,
+        retry_after=record.retry_after,
+    )
+    if settings.TECHNOWIZ_AUDIT_COMPLETION == "inline":
+        try:
+            write_retrying(lambda: OutboundCall.objects.complete_pending(record.row_id, **fields))
+        except DatabaseError:
+            logger.exception("could not complete audit row %s", record.row_id)
+    else:
+        completions.submit(record.row_id, fields)

@@ -19,6 +19,13 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _audit_completion_inline(settings):
+    """Tests read an audit row right after its call: complete it in the caller. The
+    audit writer thread (the production default) has its own tests, which ask for it."""
+    settings.TECHNOWIZ_AUDIT_COMPLETION = "inline"
+
+
 @pytest.fixture
 def make_member(db):
     def make(username: str, role: str):
