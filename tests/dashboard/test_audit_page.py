@@ -234,7 +234,9 @@ def test_bad_inputs_show_their_message(admin_client_, query, field, message):
     html = _html(admin_client_.get(URL + "?" + query))
     assert message in html and 'role="alert"' in html
     if field not in ("before", "after"):
-        assert f'<span class="field-error" id="id_{field}-error">{message}</span>' in html
+        # The field names its message (Django's aria-describedby) and the message is there.
+        assert f'aria-describedby="id_{field}_error"' in html
+        assert f'<span class="field-error" id="id_{field}_error">{message}</span>' in html
     assert "<tbody>" not in html
 
 

@@ -92,3 +92,23 @@ def test_logout_needs_post(agent_client):
 def test_password_change_page_in_the_site_look(agent_client):
     html = agent_client.get(reverse("password_change")).content.decode()
     assert "Change your password" in html and "Technowiz support" in html
+
+
+@pytest.mark.django_db
+def test_a_refused_password_change_names_its_message_for_screen_readers(agent_client, agent):
+    response = agent_client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-passphrase-42",
+            "new_password2": "a-different-passphrase-42",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    # The field points at its message, and the message carries that id.
+    assert 'aria-describedby="id_new_password2_helptext id_new_password2_error"' in html
+    assert '<span class="field-error" id="id_new_password2_error" role="alert">' in html
+    assert "The two password fields didn\u2019t match." in html
+    agent.refresh_from_db()
+    assert agent.check_password(PASSWORD)  # nothing changed
