@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from technowiz import errors
+from technowiz.breaker import CircuitBreaker
 from technowiz.context import Actor, acting_as
 from technowiz.models import ImmutableAuditRow, OutboundCall
 
@@ -137,7 +138,9 @@ def test_post_with_unreadable_success_is_unknown(client, platform):
 
 
 def test_breaker_opens_and_fails_fast_with_a_row(make_client, platform):
-    client = make_client(breaker_failures=2, max_retries=0, breaker_cooldown=0.3)
+    now = [1000.0]
+    client = make_client(max_retries=0)
+    client.breaker = CircuitBreaker(failures=2, cooldown=30.0, clock=lambda: now[0])
     platform.default = lambda request: httpx.Response(503)
     for _ in range(2):
         with pytest.raises(errors.ServerError):
@@ -149,7 +152,11 @@ def test_breaker_opens_and_fails_fast_with_a_row(make_client, platform):
     fast = rows()[-1]
     assert fast.pk == info.value.audit_id and fast.outcome == "network_error"
     assert "circuit open" in fast.detail and fast.status is None and fast.duration_ms > 0
-    time.sleep(0.35)
+    now[0] += 29.0
+    with pytest.raises(errors.PlatformUnavailable):  # still within the cooldown
+        client.users_by_attribute("feedback", "1")
+    assert len(platform.requests) == 2
+    now[0] += 1.5
     platform.default = lambda request: ok({"count": 0, "users": []})
     assert client.users_by_attribute("feedback", "1") == []  # the probe closes it
     assert not client.breaker.is_open
