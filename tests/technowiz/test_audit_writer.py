@@ -111,34 +111,31 @@ def test_the_queue_is_written_out_when_the_process_exits(tmp_path):
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--verbosity=0"], env=env, check=True, timeout=120)
-    call = (
+
+    def shell(code: str) -> str:
+        done = subprocess.run(
+            [*manage, "shell", "--no-imports", "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    queued = shell(
         "from technowiz.client import get_client; "
         "from technowiz.audit_writer import completions; "
         "completions._linger = 60; "  # nothing is written before the exit
         "get_client().users_by_attribute('feedback', '1'); "
         "print('queued', completions.queued)"
     )
-    done = subprocess.run(
-        [*manage, "shell", "--no-imports", "-c", call],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "queued 1" in done.stdout
-    check = (
+    assert queued == "queued 1"
+    outcomes = shell(
         "from technowiz.models import OutboundCall; "
         "print(list(OutboundCall.objects.values_list('outcome', flat=True)))"
     )
-    read = subprocess.run(
-        [*manage, "shell", "--no-imports", "-c", check],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert read.stdout.strip() == "['ok']", read.stderr
+    assert outcomes == "['ok']"
 
 
 def test_a_failed_completion_never_fails_the_call(background, client, platform, caplog):
