@@ -2,6 +2,7 @@
 and must give exactly what computing them from scratch gives."""
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
@@ -15,7 +16,18 @@ SORTS = ("last_active", "-last_active", "name", "-name")
 
 def _people(count: int, seed: int) -> tuple[User, ...]:
     rng = random.Random(seed)
-    names = ["Asha", "asha", "Ömer", "Zoë", "", None, "Kiran Shah", "李雷", "Ravi"]
+    names = [
+        "Asha",
+        "asha",
+        "Ömer",
+        "Zoë",
+        "",
+        None,
+        "Kiran Shah",
+        "李雷",
+        "Ravi",
+        "Nu\x00ll",
+    ]
     start = datetime(2026, 1, 1, tzinfo=UTC)
     return tuple(
         User(
@@ -51,13 +63,38 @@ def test_every_sort_and_search_equals_computing_it_afresh(seed, prepared):
     for sort in random.Random(seed).sample(SORTS, len(SORTS)):
         expected = _expected_order(users, sort)
         assert matched.ordered(sort) == expected
-        for needle in ("asha", "98000", "u0001", "ö", "\n", "zz-none"):
+        # Rare and common needles, ones across fields, and the character that ends each
+        # user's search text (a name may hold it too).
+        needles = (
+            "asha",
+            "98000",
+            "u0001",
+            "ö",
+            "\n",
+            "zz-none",
+            "a",
+            "u",
+            "h\n+",
+            "\x00",
+            "u\x00l",
+        )
+        for needle in needles:
             hits = tuple(
                 u
                 for u in expected
                 if needle in f"{u.name or ''}\n{u.phone or ''}\n{u.user_id}".casefold()
             )
             assert matched.search(sort, needle) == hits, (sort, needle)
+
+
+def test_a_user_whose_text_holds_the_search_several_times_is_found_once():
+    users = list(_people(80, 7))
+    users[10] = replace(users[10], name="Lulu Lu", phone="+91 lu lu")
+    users[50] = replace(users[50], name="lu")
+    matched = MatchedSet(UserFilter("city", ("Goa",)), tuple(users), fetched_at=0.0)
+    ordered = matched.ordered("last_active")
+    expected = tuple(u for u in ordered if u.user_id in (users[10].user_id, users[50].user_id))
+    assert matched.search("last_active", "lu") == expected
 
 
 def test_a_process_keeps_at_most_its_budget_of_users_but_always_the_newest_set(
