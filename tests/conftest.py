@@ -19,6 +19,16 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _audit_writer_stopped_before_the_database_goes(django_db_setup):
+    """The audit writer's thread holds a connection until it has been idle a while: end
+    it before the test database is dropped (PostgreSQL refuses while one is open)."""
+    yield
+    from technowiz.audit_writer import completions
+
+    completions.stop()
+
+
 @pytest.fixture(autouse=True)
 def _audit_completion_inline(settings):
     """Tests read an audit row right after its call: complete it in the caller. The

@@ -64,7 +64,7 @@ def test_both_modes_write_the_same_completion(settings, client, platform, mode):
     client.users_by_attribute("feedback", "1")
     with pytest.raises(InvalidPageNumber) as raised:
         client.conversation("someone", page=9)
-    assert completions.flush(timeout=5)
+    assert completions.stop(timeout=5)
     first, second = rows()
     assert (first.outcome, first.status, first.platform_code) == ("ok", 200, 1000)
     assert (second.outcome, second.status, second.platform_code) == ("client_error", 400, 1004)
