@@ -51,7 +51,7 @@ def main() -> None:
 def run(label: str, tmp: Path) -> None:
     import httpx
 
-    from technowiz.audit_writer import completions
+    from technowiz.audit import completions
     from technowiz.client import TechnowizClient
     from technowiz.config import ClientConfig
     from technowiz.models import OutboundCall

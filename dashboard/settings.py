@@ -53,7 +53,7 @@ TECHNOWIZ_BREAKER_FAILURES = env.int("TECHNOWIZ_BREAKER_FAILURES", default=5)
 TECHNOWIZ_BREAKER_COOLDOWN = env.float("TECHNOWIZ_BREAKER_COOLDOWN", default=30.0)
 # Who commits an audit row's completion: the process's audit writer thread, off the
 # caller's path ("background"), or the caller itself ("inline"). The pending row is
-# always committed by the caller before the request leaves (technowiz/audit_writer.py).
+# always committed by the caller before the request leaves (technowiz/audit.py).
 TECHNOWIZ_AUDIT_COMPLETION = choice(
     "TECHNOWIZ_AUDIT_COMPLETION",
     text("TECHNOWIZ_AUDIT_COMPLETION", "background"),

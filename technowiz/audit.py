@@ -1,13 +1,15 @@
 """Recording of outbound calls: a row before the request goes out, completed after.
 
 Both writes are single autocommit statements on the default connection; the
-completion is written by the process's audit writer (:mod:`technowiz.audit_writer`). The client
+completion is committed by the process's audit writer thread (``completions``, see
+:mod:`technowiz.audit_writer`) or, when configured, by the caller. The client
 refuses to call the platform from inside a caller's transaction (see
 :func:`ensure_outside_transaction`), so no rollback can ever take an audit row with it.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import time
 import uuid
@@ -17,9 +19,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, connections
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    connections,
+    router,
+    transaction,
+)
 
-from technowiz.audit_writer import completions
+from technowiz.audit_writer import Completion, CompletionWriter
 from technowiz.context import current_actor
 from technowiz.models import OutboundCall
 
@@ -157,8 +166,27 @@ def finish(record: AttemptRecord) -> None:
     )
     if settings.TECHNOWIZ_AUDIT_COMPLETION == "inline":
         try:
-            write_retrying(lambda: OutboundCall.objects.complete_pending(record.row_id, **fields))
+            complete_rows([(record.row_id, fields)])
         except DatabaseError:
             logger.exception("could not complete audit row %s", record.row_id)
     else:
         completions.submit(record.row_id, fields)
+
+
+def complete_rows(batch: list[Completion]) -> None:
+    """Commit completions: one statement for one row, one transaction for several."""
+    if len(batch) == 1:
+        row_id, fields = batch[0]
+        write_retrying(lambda: OutboundCall.objects.complete_pending(row_id, **fields))
+        return
+
+    def write_all() -> None:
+        with transaction.atomic(using=router.db_for_write(OutboundCall)):
+            for row_id, fields in batch:
+                OutboundCall.objects.complete_pending(row_id, **fields)
+
+    write_retrying(write_all)
+
+
+completions = CompletionWriter(complete_rows)
+atexit.register(completions.stop)

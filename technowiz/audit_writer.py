@@ -13,11 +13,11 @@ queued leaves those rows ``pending``, read as ``unknown`` once stale, exactly li
 process that dies during the call. A normal exit (gunicorn recycling a worker, the
 task worker stopping, a management command ending) writes the queue out first
 (``atexit``). ``TECHNOWIZ_AUDIT_COMPLETION = "inline"`` writes in the caller instead.
+The process's writer, and what it writes with, are in :mod:`technowiz.audit`.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import queue
@@ -90,8 +90,9 @@ class CompletionWriter:
     def flush(self, timeout: float = EXIT_FLUSH_SECONDS) -> bool:
         """Wait until every completion submitted so far is written; False on timeout."""
         deadline = time.monotonic() + timeout
-        self._hurry.set()
         with self._done:
+            if self._unwritten:
+                self._hurry.set()
             while self._unwritten:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -163,25 +164,3 @@ class CompletionWriter:
                 self._write([completion])
             except Exception:  # the writer must outlive any one bad row
                 logger.exception("could not complete audit row %s", completion[0])
-
-
-def _complete(batch: list[Completion]) -> None:
-    from django.db import router, transaction
-
-    from technowiz.audit import write_retrying
-    from technowiz.models import OutboundCall
-
-    def write() -> None:
-        with transaction.atomic(using=router.db_for_write(OutboundCall)):
-            for row_id, fields in batch:
-                OutboundCall.objects.complete_pending(row_id, **fields)
-
-    if len(batch) == 1:
-        row_id, fields = batch[0]
-        write_retrying(lambda: OutboundCall.objects.complete_pending(row_id, **fields))
-    else:
-        write_retrying(write)
-
-
-completions = CompletionWriter(_complete)
-atexit.register(completions.stop)

@@ -24,7 +24,7 @@ def _audit_writer_stopped_before_the_database_goes(django_db_setup):
     """The audit writer's thread holds a connection until it has been idle a while: end
     it before the test database is dropped (PostgreSQL refuses while one is open)."""
     yield
-    from technowiz.audit_writer import completions
+    from technowiz.audit import completions
 
     completions.stop()
 

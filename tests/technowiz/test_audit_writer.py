@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from technowiz.audit_writer import CompletionWriter, completions
+from technowiz.audit import completions
+from technowiz.audit_writer import CompletionWriter
 from technowiz.errors import InvalidPageNumber
 
 from .conftest import fail, ok, rows
@@ -125,7 +126,7 @@ def test_the_queue_is_written_out_when_the_process_exits(tmp_path):
 
     queued = shell(
         "from technowiz.client import get_client; "
-        "from technowiz.audit_writer import completions; "
+        "from technowiz.audit import completions; "
         "completions._linger = 60; "  # nothing is written before the exit
         "get_client().users_by_attribute('feedback', '1'); "
         "print('queued', completions.queued)"

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from technowiz import errors
-from technowiz.audit_writer import completions
+from technowiz.audit import completions
 from technowiz.client import TechnowizClient, get_client, inprocess_sandbox
 from technowiz.context import Actor, acting_as
 from technowiz.limits import LocalLimiter
