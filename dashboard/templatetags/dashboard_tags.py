@@ -7,6 +7,8 @@ from django.forms import BoundField
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
+from dashboard.forms.widgets import option_tags
+
 register = template.Library()
 
 
@@ -47,11 +49,7 @@ def select_field(field: BoundField) -> SafeString:
     invalid = ""
     if field.errors:
         invalid = f' aria-invalid="true" aria-describedby="{escape(name)}-error"'
-    options = "".join(
-        f'<option value="{escape(value)}"{" selected" if str(value) == current else ""}>'
-        f"{escape(label)}</option>"
-        for value, label in field.field.choices
-    )
+    options = option_tags(field.field.choices, current)
     errors = "".join(
         f'<span class="field-error" id="{escape(name)}-error">{escape(error)}</span>'
         for error in field.errors
