@@ -2,7 +2,7 @@
 
 Both writes are single autocommit statements on the default connection; the
 completion is committed by the process's audit writer thread (``completions``, see
-:mod:`technowiz.audit_writer`) or, when configured, by the caller. The client
+:mod:`technowiz.background_writer`) or, when configured, by the caller. The client
 refuses to call the platform from inside a caller's transaction (see
 :func:`ensure_outside_transaction`), so no rollback can ever take an audit row with it.
 """
@@ -28,13 +28,14 @@ from django.db import (
     transaction,
 )
 
-from technowiz.audit_writer import Completion, CompletionWriter
+from technowiz.background_writer import BackgroundWriter
 from technowiz.context import current_actor
 from technowiz.models import OutboundCall
 
 logger = logging.getLogger("technowiz.audit")
 
 REDACTED = "[redacted]"
+Completion = tuple[int, dict[str, Any]]  # an audit row's id and its completed fields
 _DETAIL_MAX = 500
 
 
@@ -104,6 +105,7 @@ class AttemptRecord:
 
     row_id: int
     started: float
+    ended: float | None = None  # when the exchange ended (the caller may finish later)
     status: int | None = None
     platform_code: int | None = None
     outcome: str = "unknown"
@@ -153,7 +155,8 @@ def finish(record: AttemptRecord) -> None:
     """Complete the attempt's row: queued for the process's audit writer (the default),
     or written here with ``TECHNOWIZ_AUDIT_COMPLETION = "inline"``. A failed write is
     logged and the row then reads ``unknown``; it never fails the call."""
-    elapsed_ms = max((time.perf_counter() - record.started) * 1000.0, 0.001)
+    ended = record.ended if record.ended is not None else time.perf_counter()
+    elapsed_ms = max((ended - record.started) * 1000.0, 0.001)
     fields = dict(
         finished_at=datetime.now(UTC),
         duration_ms=elapsed_ms,
@@ -170,7 +173,7 @@ def finish(record: AttemptRecord) -> None:
         except DatabaseError:
             logger.exception("could not complete audit row %s", record.row_id)
     else:
-        completions.submit(record.row_id, fields)
+        completions.submit((record.row_id, fields))
 
 
 def complete_rows(batch: list[Completion]) -> None:
@@ -188,5 +191,5 @@ def complete_rows(batch: list[Completion]) -> None:
     write_retrying(write_all)
 
 
-completions = CompletionWriter(complete_rows)
+completions: BackgroundWriter[Completion] = BackgroundWriter(complete_rows)
 atexit.register(completions.stop)

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -49,6 +50,7 @@ from technowiz.errors import (
     error_for,
 )
 from technowiz.limits import Limiter, build_limiter
+from technowiz.meanwhile import ExchangePool, Meanwhile, sent_tracer
 from technowiz.parsing import (
     decode_json,
     parse_conversation,
@@ -117,6 +119,7 @@ class TechnowizClient:
         limiter: Limiter | None = None,
         breaker: CircuitBreaker | None = None,
         retry: RetryPolicy | None = None,
+        pool: ExchangePool | None = None,
     ) -> None:
         self.config = config
         self.limiter = limiter if limiter is not None else build_limiter(config)
@@ -124,6 +127,8 @@ class TechnowizClient:
             failures=config.breaker_failures, cooldown=config.breaker_cooldown
         )
         self.retry = retry or RetryPolicy(max_retries=config.max_retries)
+        # Exchanges of callers that have work to do meanwhile (technowiz.meanwhile).
+        self._pool = pool or ExchangePool(config.max_concurrency)
         self._secrets = (config.api_key,) if config.api_key else ()
         if transport is None:
             transport = httpx.HTTPTransport(
@@ -159,13 +164,20 @@ class TechnowizClient:
         return f"<TechnowizClient {self.config.base_url or 'in-process sandbox'}>"
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (and the threads that use it)."""
+        self._pool.close()
         self._http.close()
 
     # --- endpoints ------------------------------------------------------------------------
 
-    def users_by_attribute(self, name: str, value: str) -> list[User]:
-        """Every user whose attribute ``name`` equals ``value`` (exact, case-sensitive)."""
+    def users_by_attribute(
+        self, name: str, value: str, *, meanwhile: Callable[[], object] | None = None
+    ) -> list[User]:
+        """Every user whose attribute ``name`` equals ``value`` (exact, case-sensitive).
+
+        ``meanwhile``: work for this thread while the request is in flight, run exactly
+        once (:mod:`technowiz.meanwhile`); the same on :meth:`conversation`.
+        """
         return self._request(
             action="users.search",
             method="GET",
@@ -173,6 +185,7 @@ class TechnowizClient:
             query={"attribute_name": name, "attribute_value": value},
             summary={},
             parse=parse_users,
+            meanwhile=meanwhile,
         )
 
     def conversation(
@@ -183,6 +196,7 @@ class TechnowizClient:
         end: datetime | None = None,
         page: int = 1,
         page_size: int = 500,
+        meanwhile: Callable[[], object] | None = None,
     ) -> ConversationPage:
         """One page of a user's conversation, oldest first; ``start``/``end`` must be aware."""
         query: dict[str, Any] = {"page_number": page, "page_size": page_size}
@@ -200,6 +214,7 @@ class TechnowizClient:
             parse=lambda payload: parse_conversation(
                 payload, user_id=user_id, page=page, page_size=page_size
             ),
+            meanwhile=meanwhile,
         )
 
     def broadcast(
@@ -287,8 +302,13 @@ class TechnowizClient:
         json_body: Any = None,
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, str] | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> T:
-        """Send one logical call: audited attempts, retried only when it is a GET."""
+        """Send one logical call: audited attempts, retried only when it is a GET.
+
+        ``meanwhile`` runs during the first attempt's exchange (or, with none, before the
+        result or error is returned); what it raises is raised once the call is audited.
+        """
         audit.ensure_outside_transaction()
         values = {
             "customer_id": self.config.customer_id,
@@ -297,10 +317,11 @@ class TechnowizClient:
         }
         path = template.format(**{k: quote(str(v), safe="") for k, v in values.items()})
         call_id = uuid.uuid4()
+        once = Meanwhile(meanwhile)
         attempt = 0
         while True:
             try:
-                return self._attempt(
+                result = self._attempt(
                     call_id=call_id,
                     attempt=attempt,
                     action=action,
@@ -313,13 +334,18 @@ class TechnowizClient:
                     json_body=json_body,
                     files=files,
                     data=data,
+                    meanwhile=once,
                 )
             except TechnowizError as error:
                 delay = self.retry.delay(error, method=method, retry=attempt + 1)
                 if delay is None:
+                    once.reraise()  # the caller's own failure comes first
                     raise
                 attempt += 1
                 time.sleep(delay)
+            else:
+                once.reraise()
+                return result
 
     def _attempt(
         self,
@@ -336,6 +362,7 @@ class TechnowizClient:
         json_body: Any,
         files: Mapping[str, Any] | None,
         data: Mapping[str, str] | None,
+        meanwhile: Meanwhile,
     ) -> T:
         """One attempt: its audit row, the breaker, the limiter, the wire, the parse."""
         try:
@@ -354,20 +381,11 @@ class TechnowizClient:
         error: TechnowizError | None = None
         try:
             self.breaker.before()
+            wire = partial(
+                self._exchange, record, method, self._url(path, query), json_body, files, data
+            )
             try:
-                with self.limiter.slot(timeout=self.config.queue_timeout):
-                    request = self._http.build_request(
-                        method,
-                        self._url(path, query),
-                        json=json_body,
-                        files=files,
-                        data=data,
-                    )
-                    response = self._http.send(request)
-                    try:
-                        content = response.read()
-                    finally:
-                        response.close()
+                response, content = self._exchange_during(meanwhile, wire)
             except httpx.HTTPError as exc:
                 raise self._failure(action, method, exc=exc) from None
             record.status = response.status_code
@@ -401,6 +419,53 @@ class TechnowizClient:
                 record.outcome,
                 record.status,
             )
+
+    def _exchange(
+        self,
+        record: audit.AttemptRecord,
+        method: str,
+        url: httpx.URL,
+        json_body: Any,
+        files: Mapping[str, Any] | None,
+        data: Mapping[str, str] | None,
+        sent: threading.Event | None = None,
+    ) -> tuple[httpx.Response, bytes]:
+        """The wire: a limiter slot, the request, the whole answer. No database, no audit
+        (it may run on a pool thread); ``sent`` is set once the request is out."""
+        extensions = {}
+        if sent is not None:
+            extensions["trace"] = sent_tracer(sent)
+        try:
+            with self.limiter.slot(timeout=self.config.queue_timeout):
+                request = self._http.build_request(
+                    method, url, json=json_body, files=files, data=data, extensions=extensions
+                )
+                response = self._http.send(request)
+                try:
+                    return response, response.read()
+                finally:
+                    response.close()
+        finally:
+            record.ended = time.perf_counter()
+            if sent is not None:
+                sent.set()
+
+    def _exchange_during(
+        self, meanwhile: Meanwhile, wire: Callable[..., tuple[httpx.Response, bytes]]
+    ) -> tuple[httpx.Response, bytes]:
+        """``wire()``, on a pool thread while this thread runs ``meanwhile`` (if any).
+
+        ``meanwhile`` starts once the request is out: while it holds the interpreter, the
+        pool thread could not send (it would wait up to a 5 ms switch interval).
+        """
+        if meanwhile.pending:
+            sent = threading.Event()
+            future = self._pool.submit(partial(wire, sent=sent))
+            if future is not None:
+                sent.wait()
+                meanwhile.run()
+                return future.result()
+        return wire()
 
     def _url(self, path: str, query: Mapping[str, Any]) -> httpx.URL:
         """The absolute URL httpx would build from ``base_url``, ``path`` and ``params``."""

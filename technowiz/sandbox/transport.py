@@ -16,6 +16,7 @@ import time
 
 import httpx
 
+from technowiz.meanwhile import SENT_EVENT
 from technowiz.sandbox.app import SandboxApp
 from technowiz.sandbox.protocol import SandboxRequest
 
@@ -38,6 +39,9 @@ class SandboxTransport(httpx.BaseTransport):
             headers=list(request.headers.multi_items()),
             body=request.read(),
         )
+        trace = request.extensions.get("trace")
+        if trace is not None:  # as httpcore does: the request is out, the server works
+            trace(SENT_EVENT, {"request": request})
         response = self.app.handle(sandbox_request)
         timeouts = request.extensions.get("timeout") or {}
         read_timeout = timeouts.get("read")

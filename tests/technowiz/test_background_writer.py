@@ -1,5 +1,5 @@
-"""The audit writer: a call's outcome is committed off the caller's path, and is never lost
-on a normal exit, a failed row or a full queue."""
+"""The background writer, as the audit uses it: a call's outcome is committed off the
+caller's path, and is never lost on a normal exit, a failed row or a full queue."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from technowiz.audit import completions
-from technowiz.audit_writer import CompletionWriter
+from technowiz.background_writer import BackgroundWriter
 from technowiz.errors import InvalidPageNumber
 
 from .conftest import fail, ok, rows
@@ -82,9 +82,9 @@ def test_a_row_that_fails_is_logged_and_the_rest_of_its_batch_is_written(caplog)
             raise RuntimeError("row 2 cannot be written")
         written.extend(row_id for row_id, _ in batch)
 
-    writer = CompletionWriter(write, linger=0.05)  # the three arrive within one batch
+    writer = BackgroundWriter(write, linger=0.05)  # the three arrive within one batch
     for row_id in (1, 2, 3):
-        writer.submit(row_id, {"outcome": "ok"})
+        writer.submit((row_id, {"outcome": "ok"}))
     assert writer.stop(timeout=5)
     assert written == [1, 3]
     assert "could not complete audit row 2" in caplog.text
@@ -92,10 +92,10 @@ def test_a_row_that_fails_is_logged_and_the_rest_of_its_batch_is_written(caplog)
 
 def test_a_full_queue_makes_the_caller_write_its_own():
     callers: list[str] = []
-    writer = CompletionWriter(
+    writer = BackgroundWriter(
         lambda batch: callers.append(threading.current_thread().name), max_queued=0
     )
-    writer.submit(1, {"outcome": "ok"})
+    writer.submit((1, {"outcome": "ok"}))
     assert callers == [threading.current_thread().name]
     assert writer.queued == 0
 
