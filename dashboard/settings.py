@@ -60,6 +60,11 @@ TECHNOWIZ_AUDIT_COMPLETION = choice(
     ("background", "inline"),
 )
 USERS_CACHE_SECONDS = env.int("USERS_CACHE_SECONDS", default=60)
+# Who writes a fetched user list to the shared cache: a writer thread, just after the
+# page is answered ("background"), or the request itself ("inline").
+USERS_CACHE_WRITE = choice(
+    "USERS_CACHE_WRITE", text("USERS_CACHE_WRITE", "background"), ("background", "inline")
+)
 DEMO_PASSWORD = text("DEMO_PASSWORD", "technowiz-demo")
 
 if PRODUCTION:

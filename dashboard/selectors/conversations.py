@@ -1,6 +1,6 @@
 """Reads of a user's conversation, always through the platform client."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,9 +12,18 @@ MAX_SCAN_PAGES = 200  # 100,000 messages: a bound on any whole-range walk
 
 
 def conversation_page(
-    *, user_id: str, start: datetime | None, end: datetime | None, page: int, size: int
+    *,
+    user_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    page: int,
+    size: int,
+    meanwhile: Callable[[], object] | None = None,
 ) -> ConversationPage:
-    return get_client().conversation(user_id, start=start, end=end, page=page, page_size=size)
+    """One page; ``meanwhile`` runs once, while the platform reads it (technowiz.meanwhile)."""
+    return get_client().conversation(
+        user_id, start=start, end=end, page=page, page_size=size, meanwhile=meanwhile
+    )
 
 
 def conversation_messages(

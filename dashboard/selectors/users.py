@@ -7,13 +7,16 @@ process also keeps the decoded set of the few filters it served last, so paging,
 sorting and searching cost no platform call and no decoding.
 """
 
+import atexit
+import logging
 import threading
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from functools import partial
 from hashlib import sha256
 from itertools import accumulate
 from types import MappingProxyType
@@ -22,7 +25,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from technowiz.background_writer import BackgroundWriter
 from technowiz.client import get_client
+from technowiz.meanwhile import run_meanwhile
 from technowiz.types import User
 
 SORTS = {
@@ -31,6 +36,8 @@ SORTS = {
     "name": "Name, A to Z",
     "-name": "Name, Z to A",
 }
+logger = logging.getLogger("dashboard.users")
+
 ATTRIBUTE_NAMES_KEY = "users:attribute-names"
 _LOCAL_SLOTS = 8
 # Users kept decoded in one process across its sets (~1.4 KB each with their orders and
@@ -243,12 +250,25 @@ def _decode(rows: Sequence[tuple]) -> tuple[User, ...]:
     )
 
 
-def _fetch(user_filter: UserFilter) -> tuple[User, ...]:
-    """One platform call per value; the union keeps each user once, newest first."""
+def _fetch(
+    user_filter: UserFilter, meanwhile: Callable[[], object] | None = None
+) -> tuple[User, ...]:
+    """One platform call per value, all in flight at once (each the next one's
+    ``meanwhile``); the union keeps each user once, newest first."""
     client = get_client()
+    values = user_filter.values
+    answers: dict[int, list[User]] = {}
+
+    def fetch(index: int) -> None:
+        then = partial(fetch, index + 1) if index + 1 < len(values) else meanwhile
+        answers[index] = client.users_by_attribute(
+            user_filter.attribute, values[index], meanwhile=then
+        )
+
+    fetch(0)
     seen: dict[str, User] = {}
-    for value in user_filter.values:
-        for user in client.users_by_attribute(user_filter.attribute, value):
+    for index in range(len(values)):
+        for user in answers[index]:
             seen.setdefault(user.user_id, user)
     return _sort_users(list(seen.values()), "last_active")
 
@@ -261,7 +281,8 @@ def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
         return None
     with _local_lock:
         local = _local.get(key)
-        if local is not None and local.fetched_at == fetched_at:
+        # Newer than the shared stamp: this process fetched it and is still writing it.
+        if local is not None and local.fetched_at >= fetched_at:
             _local.move_to_end(key)
             return local
     stored = cache.get(key)
@@ -270,50 +291,110 @@ def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
     return None
 
 
-def users_matching(*, user_filter: UserFilter, refresh: bool = False) -> MatchedSet:
+def users_matching(
+    *,
+    user_filter: UserFilter,
+    refresh: bool = False,
+    meanwhile: Callable[[], object] | None = None,
+) -> MatchedSet:
     """The matched set for ``user_filter``: from this process, the shared cache, or the platform.
 
     When the set must be fetched, one request fetches it and the others asking for the
     same filter meanwhile (any process) wait for its result instead of asking the
-    platform too. Raises ``technowiz.errors.TechnowizError`` when the fetch fails.
+    platform too. ``meanwhile`` runs exactly once: while the platform answers, or at once
+    when it is not asked. Raises ``technowiz.errors.TechnowizError`` when the fetch fails.
     """
     if refresh:
-        return _fetch_and_keep(user_filter)
+        return _fetch_and_keep(user_filter, meanwhile)
     cached = users_cached(user_filter=user_filter)
     if cached is not None:
+        run_meanwhile(meanwhile)
         return cached
     lock_key = f"{user_filter.cache_key}:fetching"
     budget = settings.TECHNOWIZ_CONNECT_TIMEOUT + settings.TECHNOWIZ_READ_TIMEOUT + 5
     deadline = time.monotonic() + budget
     while not cache.add(lock_key, 1, timeout=int(budget) + 1):
+        run_meanwhile(meanwhile)  # another request is fetching: wait for it after this
+        meanwhile = None
         _pause(FETCH_WAIT_STEP)
         cached = users_cached(user_filter=user_filter)
         if cached is not None:
             return cached
         if time.monotonic() > deadline:
             break  # the fetcher died or failed: ask ourselves
+    # The lock is let go once the set is in the shared cache (or the fetch failed).
+    return _fetch_and_keep(user_filter, meanwhile, fetch_lock=lock_key)
+
+
+def _fetch_and_keep(
+    user_filter: UserFilter,
+    meanwhile: Callable[[], object] | None = None,
+    *,
+    fetch_lock: str | None = None,
+) -> MatchedSet:
     try:
-        return _fetch_and_keep(user_filter)
-    finally:
-        cache.delete(lock_key)
+        users = _fetch(user_filter, meanwhile)
+    except BaseException:
+        if fetch_lock:
+            cache.delete(fetch_lock)
+        raise
+    return users_keep(
+        user_filter=user_filter, users=users, fetched_at=time.time(), fetch_lock=fetch_lock
+    )
 
 
-def _fetch_and_keep(user_filter: UserFilter) -> MatchedSet:
-    users = _fetch(user_filter)
-    return users_keep(user_filter=user_filter, users=users, fetched_at=time.time())
+def users_keep(
+    *,
+    user_filter: UserFilter,
+    users: Sequence[User],
+    fetched_at: float,
+    fetch_lock: str | None = None,
+) -> MatchedSet:
+    """Keep a fetched set in this process at once, and in the shared cache just after.
+
+    The shared cache is written by the process's cache writer once the page is answered
+    (``USERS_CACHE_WRITE = "background"``; 1-7 ms the page no longer waits for), or here
+    (``"inline"``); ``fetch_lock`` is let go after that write, so that other processes
+    waiting for this set read it rather than fetch it again.
+    """
+    write = partial(_share, user_filter, users, fetched_at, fetch_lock)
+    if settings.USERS_CACHE_WRITE == "inline":
+        write()
+    else:
+        cache_writes.submit(write)
+    return _remember(MatchedSet(user_filter, tuple(users), fetched_at))
 
 
-def users_keep(*, user_filter: UserFilter, users: Sequence[User], fetched_at: float) -> MatchedSet:
-    """Keep a fetched set in the shared cache and this process."""
+def _share(
+    user_filter: UserFilter, users: Sequence[User], fetched_at: float, fetch_lock: str | None
+) -> None:
+    """Write the set, its stamp and the attribute names seen (one commit on the database
+    cache), then let go of the fetch lock."""
     key = user_filter.cache_key
     timeout = settings.USERS_CACHE_SECONDS
-    encoded = _encode(users)
-    # One commit for the set, its stamp and the names when the cache is the database.
-    with transaction.atomic():
-        cache.set(key, (fetched_at, encoded), timeout)
-        cache.set(f"{key}:at", fetched_at, timeout)
-        _attribute_names_remember(users)
-    return _remember(MatchedSet(user_filter, tuple(users), fetched_at))
+    try:
+        encoded = _encode(users)
+        with transaction.atomic():
+            cache.set(key, (fetched_at, encoded), timeout)
+            cache.set(f"{key}:at", fetched_at, timeout)
+            _attribute_names_remember(users)
+    finally:
+        if fetch_lock:
+            cache.delete(fetch_lock)
+
+
+def _run_each(writes: list[Callable[[], None]]) -> None:
+    for write in writes:  # each alone: a failed one is logged, the others still run
+        try:
+            write()
+        except Exception:  # the writer outlives a failed write; the next fetch writes again
+            logger.exception("could not keep a user list in the shared cache")
+
+
+cache_writes: BackgroundWriter[Callable[[], None]] = BackgroundWriter(
+    _run_each, name="dashboard-cache-writer", failure="could not write %r", label=repr, linger=0.01
+)
+atexit.register(cache_writes.stop)
 
 
 def _remember(matched: MatchedSet) -> MatchedSet:

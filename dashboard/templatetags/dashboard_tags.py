@@ -4,10 +4,12 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.forms import BoundField
+from django.utils.datastructures import DeferredSubDict
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from dashboard.forms.widgets import option_tags
+from dashboard.rendering import SLOTS
 
 register = template.Library()
 
@@ -58,3 +60,39 @@ def select_field(field: BoundField) -> SafeString:
         f'<select name="{escape(name)}" id="{escape(field.id_for_label)}"{invalid}>'
         f"{options}</select>{errors}"
     )
+
+
+class SlotNode(template.Node):
+    """Renders partial ``name``, or, while a :class:`dashboard.rendering.Screen` renders
+    its frame, the placeholder its second step replaces with that partial."""
+
+    def __init__(self, name: str, partials: DeferredSubDict) -> None:
+        self.name = name
+        self.partials = partials
+
+    def render(self, context: template.Context) -> str:
+        placeholder = (context.get(SLOTS) or {}).get(self.name)
+        if placeholder is not None:
+            return placeholder
+        try:
+            partial = self.partials[self.name]
+        except KeyError:
+            raise template.TemplateSyntaxError(
+                f"Partial '{self.name}' is not defined in the current template."
+            ) from None
+        return partial.render(context)
+
+
+@register.tag
+def slot(parser: template.base.Parser, token: template.base.Token) -> SlotNode:
+    """``{% slot name %}``: the part of a screen that shows a platform call's answer.
+
+    Like ``{% partial name %}``; a screen rendered around the call (``Screen`` in
+    ``dashboard/rendering.py``) renders everything else while the call is in flight and
+    this partial once the answer is in.
+    """
+    match token.split_contents():
+        case "slot", name:
+            return SlotNode(name, DeferredSubDict(parser.extra_data, "partials"))
+        case _:
+            raise template.TemplateSyntaxError("'slot' takes one argument: a partial's name")

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseLocation
 
@@ -11,7 +12,7 @@ from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
 from dashboard.html_fast import chat_messages
 from dashboard.list_state import carried_by_conversation, from_conversation
 from dashboard.permissions import requires
-from dashboard.rendering import export_failed, render_screen, wants_fragment
+from dashboard.rendering import Screen, export_failed, render_screen, wants_fragment
 from dashboard.selectors.conversations import (
     RatingLocation,
     conversation_messages,
@@ -28,23 +29,27 @@ TEMPLATE = "dashboard/conversation_detail.html"
 
 
 def _context(request: HttpRequest, user_id: str, form: ConversationQueryForm) -> dict:
-    context = {
+    return {
         "form": form,
         "user_id": user_id,
         "sizes": PAGE_SIZES,
         "carried": carried_by_conversation(request.GET),
     }
-    if not wants_fragment(request):
-        # The person card and the back link sit outside the fragment: an htmx request
-        # (pager, range, size) needs neither, nor the user list the card is read from.
-        context["person"] = user_details(user_id=user_id, conversation_query=request.GET)
-        context["back_url"] = reverse("dashboard:users_list") + "?" + from_conversation(request.GET)
-    return context
 
 
-def _transcript(page: ConversationPage, *, highlight: str) -> dict:
-    tz = timezone.get_current_timezone()
-    return {"page": page, "chat_html": chat_messages(page.messages, tz=tz, highlight=highlight)}
+def _person(request: HttpRequest, user_id: str) -> dict:
+    """The person card and the back link: outside the fragment, so an htmx request
+    (pager, range, size) needs neither, nor the user list the card is read from."""
+    if wants_fragment(request):
+        return {}
+    return {
+        "person": user_details(user_id=user_id, conversation_query=request.GET),
+        "back_url": reverse("dashboard:users_list") + "?" + from_conversation(request.GET),
+    }
+
+
+def _chat(page: ConversationPage, *, highlight: str) -> SafeString:
+    return chat_messages(page.messages, tz=timezone.get_current_timezone(), highlight=highlight)
 
 
 @require_GET
@@ -52,17 +57,31 @@ def _transcript(page: ConversationPage, *, highlight: str) -> dict:
 def conversation(request: HttpRequest, user_id: str) -> HttpResponse:
     form = ConversationQueryForm(request.GET)
     context = _context(request, user_id, form)
-    if form.is_valid():
-        start, end = form.range_utc()
-        data = form.cleaned_data
-        try:
-            page = conversation_page(
-                user_id=user_id, start=start, end=end, page=data["page"], size=data["size"]
-            )
-            context.update(_transcript(page, highlight=data.get("highlight") or ""))
-        except TechnowizError as error:
-            context["platform_error"] = error
-    return render_screen(request, TEMPLATE, "screen", context)
+    screen = Screen(request, TEMPLATE, fragment="screen", slot="transcript", context=context)
+
+    def frame() -> None:  # while the platform reads the page (the card may ask it too)
+        context.update(_person(request, user_id))
+        screen.render_frame()
+
+    if not form.is_valid():
+        frame()
+        return screen.response()
+    start, end = form.range_utc()
+    data = form.cleaned_data
+    try:
+        page = conversation_page(
+            user_id=user_id,
+            start=start,
+            end=end,
+            page=data["page"],
+            size=data["size"],
+            meanwhile=frame,
+        )
+        context["page"] = page
+        context["chat_html"] = screen.piece(_chat(page, highlight=data.get("highlight") or ""))
+    except TechnowizError as error:
+        context["platform_error"] = error
+    return screen.response()
 
 
 @require_GET
@@ -70,7 +89,7 @@ def conversation(request: HttpRequest, user_id: str) -> HttpResponse:
 def conversation_rating(request: HttpRequest, user_id: str) -> HttpResponse:
     """Open the page holding the user's latest rating, with that message highlighted."""
     form = ConversationQueryForm(request.GET)
-    context = _context(request, user_id, form)
+    context = {**_context(request, user_id, form), **_person(request, user_id)}
     if form.is_valid():
         start, end = form.range_utc()
         try:
