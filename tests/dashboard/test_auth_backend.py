@@ -57,3 +57,45 @@ def test_inactive_people_hold_nothing_and_superusers_everything(make_member):
         for app, codename in Permission.objects.values_list("content_type__app_label", "codename")
     }
     assert TeamBackend().get_all_permissions(_fresh(boss)) == everything
+
+
+def _fields(instance) -> dict:
+    """Each field's value and its type (a boolean read as 1 would equal True)."""
+    return {
+        f.attname: (type(getattr(instance, f.attname)), getattr(instance, f.attname))
+        for f in instance._meta.concrete_fields
+    }
+
+
+@pytest.mark.parametrize("kind", ["member", "inactive", "superuser without a member row"])
+def test_get_user_loads_what_the_orm_loads_in_one_query(make_member, kind):
+    from django.utils import timezone
+
+    if kind == "superuser without a member row":
+        person = get_user_model().objects.create_superuser("root", "r@example.com", "pw-1234567")
+    else:
+        person = make_member(f"p-{kind}", "agent")
+        person.member.time_zone = "Asia/Kolkata"
+        person.member.save()
+        person.last_login = timezone.now()
+        person.is_active = kind != "inactive"
+        person.save()
+    expected = get_user_model().objects.select_related("member").get(pk=person.pk)
+    with CaptureQueriesContext(connection) as queries:
+        loaded = TeamBackend().get_user(person.pk)
+        member = getattr(loaded, "member", None) if loaded is not None else None
+    assert len(queries) == 1
+    if kind == "inactive":
+        assert loaded is None  # as ModelBackend: an inactive person is not signed in
+        return
+    assert type(loaded) is type(expected) and _fields(loaded) == _fields(expected)
+    assert loaded._state.db == expected._state.db and not loaded._state.adding
+    if kind == "member":
+        assert _fields(member) == _fields(expected.member)
+        assert member.user is loaded
+    else:
+        assert member is None
+
+
+def test_get_user_of_nobody_is_none(db):
+    assert TeamBackend().get_user(987654) is None

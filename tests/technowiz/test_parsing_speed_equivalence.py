@@ -521,3 +521,18 @@ def test_random_users(changes, dropped):
 def test_random_values_as_message_and_user(raw):
     same_message(raw)
     same_user(raw)
+
+
+def test_the_fast_builders_build_what_the_constructors_build():
+    """They set each slot directly, in fields() order: a field moved or added would show."""
+    from datetime import UTC, datetime
+
+    from technowiz.types import Message, User
+
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    values = ("m-1", at, "AGENT", "IMAGE", "hi", "Ana", MappingProxyType({"u": 1}), "u", "x/y")
+    assert repr(parsing._message(*values)) == repr(Message(*values))
+    assert parsing._message(*values) == Message(*values)
+    person = ("u-1", "Ana", "web", "+911", None, at, None, MappingProxyType({"a": "1"}))
+    assert repr(parsing._user(*person)) == repr(User(*person))
+    assert parsing._user(*person) == User(*person)
