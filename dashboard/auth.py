@@ -1,6 +1,7 @@
 """The sign-in backend: Django's, with fewer queries on every signed-in request."""
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,23 +9,34 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import connections, router
+from django.db.models import Model
 
 from dashboard.models import TeamMember
+
+# The session store of the request in flight (dashboard.middleware.PersonMiddleware): it
+# may hold the person, read beside the session (dashboard/sessions.py).
+session_in_flight: ContextVar[Any] = ContextVar("session_in_flight", default=None)
 
 
 class TeamBackend(ModelBackend):
     """``ModelBackend`` with the same answers in fewer queries.
 
-    - ``get_user`` also fetches the ``member`` row (time zone): one query, not two, and
-      one statement written once instead of a queryset built on every request (the
-      ORM's ``select_related(...).get()`` costs ~0.45 ms here, this ~0.1 ms).
     - ``get_all_permissions`` reads the person's own and their groups' permissions in
-      one query instead of Django's two. Every page needs them (the navigation shows
-      what the role may do), so this is one query less on every request.
+      one query instead of Django's two.
+    - ``get_user`` reads the person, their ``member`` row (time zone) and those
+      permissions in one statement, written once instead of a queryset built on every
+      request (the ORM's ``select_related(...).get()`` alone costs ~0.45 ms here; this
+      ~0.1 ms). Every page needs all three before it can do anything (the navigation
+      shows what the role may do): one round trip instead of three, and none of its
+      own when the session store read the person beside the session.
     """
 
     def get_user(self, user_id: object) -> AbstractBaseUser | None:
-        user = _user_with_member(user_id)
+        session = session_in_flight.get()
+        take = getattr(session, "take_person", None)
+        user = take(user_id) if take is not None else None
+        if user is None:
+            user = _user_with_member(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(
@@ -84,52 +96,95 @@ class _UserQuery:
     """``User.objects.select_related("member").get(pk=%s)``, written once per database."""
 
     sql: str
+    columns_sql: str
+    joins: str  # the member's and the permissions' joins (the user is ``u``)
     user_names: list[str]
     member_names: list[str]
     converters: list[tuple[int, list[Callable[..., Any]], Any]]
 
 
 def _user_with_member(user_id: object) -> AbstractBaseUser | None:
-    """The user (``member`` loaded, or known to be missing), as the ORM would build them."""
-    user_model = get_user_model()
-    alias = router.db_for_read(user_model)
+    """The user (``member`` loaded, or known to be missing, and the permissions read), as
+    the ORM and ``get_all_permissions`` would give them."""
+    alias = router.db_for_read(get_user_model())
     connection = connections[alias]
-    query = _USER_QUERY.get(alias)
-    if query is None:
-        query = _USER_QUERY[alias] = _user_query(connection)
+    query = _user_query_for(alias)
     with connection.cursor() as cursor:
-        cursor.execute(query.sql, [user_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
+        cursor.execute(query.sql, [user_id, user_id, user_id])
+        rows = cursor.fetchall()  # one row per permission (one, with nulls, for none)
+    return _built_user(rows, query, alias, connection) if rows else None
+
+
+def session_and_user(
+    session_model: type[Model], session_key: str, now: object, user_id: object
+) -> tuple[str | None, AbstractBaseUser | None]:
+    """A session's data and, in the same statement, the user ``user_id`` as
+    :func:`_user_with_member` reads them (``None`` for what does not exist).
+
+    For the session store, which knows from an earlier request whose session it
+    probably is; whether it is, only the session's own data says.
+    """
+    alias = router.db_for_read(session_model)
+    connection = connections[alias]
+    query = _user_query_for(alias)
+    sql = _WITH_SESSION_SQL.get(alias)
+    if sql is None:
+        sql = _WITH_SESSION_SQL[alias] = _with_session_sql(session_model, query, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, user_id, user_id, session_key, now])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, None
+    users = [row[1:] for row in rows]
+    found = users[0][0] is not None  # the user's id: None when there is no such user
+    return rows[0][0], _built_user(users, query, alias, connection) if found else None
+
+
+def _built_user(
+    rows: list[Any], query: _UserQuery, alias: str, connection: Any
+) -> AbstractBaseUser:
+    values = list(rows[0])
     for index, converters, expression in query.converters:  # what the ORM applies
         for convert in converters:
             values[index] = convert(values[index], expression, connection)
-    count = len(query.user_names)
-    user = user_model.from_db(alias, query.user_names, values[:count])
+    users, members = len(query.user_names), len(query.member_names)
+    user = get_user_model().from_db(alias, query.user_names, values[:users])
     member = None
-    if values[count] is not None:  # the member's id: None when the person has no row
-        member = TeamMember.from_db(alias, query.member_names, values[count:])
+    if values[users] is not None:  # the member's id: None when the person has no row
+        member = TeamMember.from_db(alias, query.member_names, values[users : users + members])
         _MEMBER_USER.set_cached_value(member, user)
     _USER_MEMBER.set_cached_value(user, member)
+    if not user.is_superuser:  # a superuser holds every permission: Django's own path
+        user._perm_cache = {  # type: ignore[attr-defined]
+            f"{row[-2]}.{row[-1]}" for row in rows if row[-1] is not None
+        }
     return user
+
+
+def _user_query_for(alias: str) -> _UserQuery:
+    query = _USER_QUERY.get(alias)
+    if query is None:
+        query = _USER_QUERY[alias] = _user_query(connections[alias])
+    return query
 
 
 def _user_query(connection: Any) -> _UserQuery:
     quote = connection.ops.quote_name
-    user_fields = list(get_user_model()._meta.concrete_fields)
+    user_meta = get_user_model()._meta
+    user_fields = list(user_meta.concrete_fields)
     member_fields = list(TeamMember._meta.concrete_fields)
     columns = [f"u.{quote(f.column)}" for f in user_fields]
     columns += [f"m.{quote(f.column)}" for f in member_fields]
-    user_meta = get_user_model()._meta
+    permissions = _permissions_sql(quote)
     # Every identifier comes from the models' metadata, quoted; the user id is bound.
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(user_meta.db_table)} u"  # noqa: S608
+    pk = quote(user_meta.pk.column)
+    columns_sql = f"{', '.join(columns)}, perm.*"  # perm: app label, codename
+    joins = (
         f" LEFT OUTER JOIN {quote(TeamMember._meta.db_table)} m"
-        f" ON m.{quote(_MEMBER_USER.column)} = u.{quote(user_meta.pk.column)}"
-        f" WHERE u.{quote(user_meta.pk.column)} = %s"
+        f" ON m.{quote(_MEMBER_USER.column)} = u.{pk}"
+        f" LEFT OUTER JOIN ({permissions}) perm ON 1 = 1"
     )
+    sql = f"SELECT {columns_sql} FROM {quote(user_meta.db_table)} u{joins} WHERE u.{pk} = %s"  # noqa: S608
     converters = []
     for index, (table, field) in enumerate(
         [("u", f) for f in user_fields] + [("m", f) for f in member_fields]
@@ -140,12 +195,32 @@ def _user_query(connection: Any) -> _UserQuery:
             converters.append((index, found, column))
     return _UserQuery(
         sql=sql,
+        columns_sql=columns_sql,
+        joins=joins,
         user_names=[f.attname for f in user_fields],
         member_names=[f.attname for f in member_fields],
         converters=converters,
     )
 
 
+def _with_session_sql(session_model: type[Model], query: _UserQuery, connection: Any) -> str:
+    """The session's data (``WHERE`` key and not expired) and the user's columns, joined on
+    a user id given as the first parameter."""
+    quote = connection.ops.quote_name
+    meta, user_meta = session_model._meta, get_user_model()._meta
+    data, key, expires = (
+        quote(meta.get_field(name).column)
+        for name in ("session_data", "session_key", "expire_date")
+    )
+    # Every identifier comes from the models' metadata, quoted; every value is bound.
+    return (
+        f"SELECT s.{data}, {query.columns_sql} FROM {quote(meta.db_table)} s"  # noqa: S608
+        f" LEFT OUTER JOIN {quote(user_meta.db_table)} u ON u.{quote(user_meta.pk.column)} = %s"
+        f"{query.joins} WHERE s.{key} = %s AND s.{expires} > %s"
+    )
+
+
 _MEMBER_USER = TeamMember._meta.get_field("user")
 _USER_MEMBER = _MEMBER_USER.remote_field
 _USER_QUERY: dict[str, _UserQuery] = {}
+_WITH_SESSION_SQL: dict[str, str] = {}

@@ -99,3 +99,22 @@ def test_get_user_loads_what_the_orm_loads_in_one_query(make_member, kind):
 
 def test_get_user_of_nobody_is_none(db):
     assert TeamBackend().get_user(987654) is None
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_signing_in_reads_the_person_and_their_permissions_in_one_query(make_member, role):
+    person = make_member(f"{role}-2", role)
+    person.user_permissions.add(Permission.objects.get(codename="view_audit"))
+    with CaptureQueriesContext(connection) as queries:
+        loaded = TeamBackend().get_user(person.pk)
+        ours = TeamBackend().get_all_permissions(loaded)
+        assert loaded.has_perm("dashboard.view_users")
+    assert len(queries) == 1
+    assert ours == ModelBackend().get_all_permissions(_fresh(person))
+
+
+def test_a_person_with_no_permission_holds_none(make_member):
+    person = make_member("nobody-1", "agent")
+    person.groups.clear()
+    loaded = TeamBackend().get_user(person.pk)
+    assert loaded is not None and loaded.get_all_permissions() == set()
