@@ -11,6 +11,7 @@ import pytest
 
 from technowiz.client import ClientConfig, TechnowizClient, reset_client
 from technowiz.limits import LocalLimiter
+from technowiz.meanwhile import SENT_EVENT
 from technowiz.models import OutboundCall
 
 API_KEY = "tw-SECRET-KEY-4f9a2c77e1b3"
@@ -62,6 +63,9 @@ class FakePlatform:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         request.read()
         self.requests.append(request)
+        trace = request.extensions.get("trace")
+        if trace is not None:  # as httpcore says once a request is on the wire
+            trace(SENT_EVENT, {})
         item = self.script.pop(0) if self.script else self.default
         if isinstance(item, Exception):
             raise item

@@ -1,0 +1,78 @@
+"""Pages rendered around their platform call (dashboard.rendering.Screen): the frame is
+drawn while the platform works, the answer lands in its slot, and calls that do not
+depend on each other are in flight together."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from technowiz.models import OutboundCall
+from technowiz.sandbox.data import LONG_CONVERSATION_USER_IDS, SandboxData
+from tests.conftest import page_html
+
+pytestmark = pytest.mark.django_db
+
+LONG = LONG_CONVERSATION_USER_IDS[0]
+USERS = reverse("dashboard:users_list")
+CONVERSATION = reverse("dashboard:conversation", args=[LONG])
+
+
+def _calls() -> list[OutboundCall]:
+    return list(OutboundCall.objects.order_by("id"))
+
+
+def _section(html: str, opening: str) -> str:
+    return re.search(re.escape(opening) + r".*?</section>", html, re.S)[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [USERS + "?preset=1", USERS + "?preset=1&page=2", CONVERSATION + "?size=25&page=2"],
+)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_answer_lands_in_its_slot_and_no_marker_is_left(agent_client, sandbox, url, htmx):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    html = page_html(agent_client.get(url, **headers))
+    assert "<!--slot" not in html and "<!--piece" not in html
+    if "conversation" in url:
+        transcript = _section(html, '<section id="transcript"')
+        assert transcript.count('<li class="msg ') == 25
+        assert 'class="pager"' in transcript
+    else:
+        results = re.search(r'<div id="results" aria-live="polite">.*', html, re.S)[0]
+        assert 'users-table' in results and 'class="pager"' in results
+        assert results.count('name="user_id"') == 50
+    assert ("<html" in html) is not htmx
+
+
+def test_a_platform_error_takes_the_slot_and_the_frame_stays(agent_client, sandbox):
+    sandbox.faults.push("status=503")
+    html = page_html(agent_client.get(CONVERSATION + "?size=25"))
+    transcript = _section(html, '<section id="transcript"')
+    assert "The platform had an internal problem" in transcript
+    assert f"call #{OutboundCall.objects.get().pk}" in transcript  # for the admin
+    assert "Try again" in transcript
+    assert '<input type="date" name="start"' in html  # the range form, outside the slot
+
+
+def test_a_cold_person_card_is_fetched_while_the_transcript_is(agent_client, sandbox):
+    cache.clear()  # the list the person came from must be fetched again
+    sandbox.faults.push("latency=300", "latency=300")
+    html = page_html(agent_client.get(CONVERSATION + "?preset=1&size=25"))
+    transcript, card = _calls()
+    assert (transcript.action, card.action) == ("conversation.page", "users.search")
+    assert card.started_at < transcript.finished_at  # both in flight at once
+    assert 'class="card person"' in html
+
+
+def test_the_two_calls_of_1_2_stars_are_in_flight_together(agent_client, sandbox):
+    sandbox.faults.push("latency=300", "latency=300")
+    html = page_html(agent_client.get(USERS + "?preset=1-2"))
+    ones, twos = _calls()
+    assert [c.query["attribute_value"] for c in (ones, twos)] == ["1", "2"]
+    assert twos.started_at < ones.finished_at
+    counts = SandboxData.build().rating_counts()
+    total = int(re.search(r'<p class="count"[^>]*><strong>(\d+)</strong>', html)[1])
+    assert total == counts["1"] + counts["2"]
