@@ -207,6 +207,8 @@ def _sort_users(users: Sequence[User], sort: str) -> tuple[User, ...]:
 
 
 _local: OrderedDict[str, MatchedSet] = OrderedDict()
+# Cache key -> when the set this process is still writing to the shared cache was fetched.
+_writing: dict[str, float] = {}
 _local_lock = threading.Lock()
 
 
@@ -277,14 +279,19 @@ def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
     """The matched set if this process or the shared cache holds it; never asks the platform."""
     key = user_filter.cache_key
     fetched_at = cache.get(f"{key}:at")
-    if fetched_at is None:
-        return None
     with _local_lock:
         local = _local.get(key)
-        # Newer than the shared stamp: this process fetched it and is still writing it.
-        if local is not None and local.fetched_at >= fetched_at:
+        if local is not None and (
+            (fetched_at is not None and local.fetched_at >= fetched_at)
+            or (  # fetched here and still being written (a stuck writer: up to the TTL)
+                _writing.get(key) == local.fetched_at
+                and time.time() - local.fetched_at < settings.USERS_CACHE_SECONDS
+            )
+        ):
             _local.move_to_end(key)
             return local
+    if fetched_at is None:
+        return None
     stored = cache.get(key)
     if stored is not None and stored[0] == fetched_at:
         return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
@@ -361,6 +368,8 @@ def users_keep(
     if settings.USERS_CACHE_WRITE == "inline":
         write()
     else:
+        with _local_lock:
+            _writing[user_filter.cache_key] = fetched_at
         cache_writes.submit(write)
     return _remember(MatchedSet(user_filter, tuple(users), fetched_at))
 
@@ -379,6 +388,9 @@ def _share(
             cache.set(f"{key}:at", fetched_at, timeout)
             _attribute_names_remember(users)
     finally:
+        with _local_lock:
+            if _writing.get(key) == fetched_at:
+                del _writing[key]
         if fetch_lock:
             cache.delete(fetch_lock)
 

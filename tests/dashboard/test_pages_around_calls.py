@@ -42,7 +42,7 @@ def test_the_answer_lands_in_its_slot_and_no_marker_is_left(agent_client, sandbo
         assert 'class="pager"' in transcript
     else:
         results = re.search(r'<div id="results" aria-live="polite">.*', html, re.S)[0]
-        assert 'users-table' in results and 'class="pager"' in results
+        assert "users-table" in results and 'class="pager"' in results
         assert results.count('name="user_id"') == 50
     assert ("<html" in html) is not htmx
 

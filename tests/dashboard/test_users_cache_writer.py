@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+import dashboard.selectors.users as selectors
 from dashboard.selectors.users import UserFilter, cache_writes, users_cached
 from technowiz.models import OutboundCall
 from tests.conftest import page_html
@@ -45,12 +46,16 @@ def test_the_page_does_not_wait_for_the_shared_cache(agent_client, sandbox, held
     assert 'name="user_id"' in html
     assert cache.get(key) is None  # answered before the list was written
     assert cache.get(f"{key}:fetching") == 1  # others wait for this fetch, not fetch again
+    calls = OutboundCall.objects.count()
+    page_html(agent_client.get(URL + "?preset=1&page=2"))  # this process: its own, at once
+    assert OutboundCall.objects.count() == calls
     held_writer()
     assert cache_writes.flush(timeout=5)
     fetched_at, rows = cache.get(key)
     assert cache.get(f"{key}:at") == fetched_at and len(rows) > 0
     assert cache.get(f"{key}:fetching") is None  # let go once written
     assert OutboundCall.objects.count() == 1
+    assert selectors._writing == {}
 
 
 def test_a_refetch_is_served_here_while_it_is_being_written(agent_client, sandbox, held_writer):
@@ -58,7 +63,8 @@ def test_a_refetch_is_served_here_while_it_is_being_written(agent_client, sandbo
     page_html(agent_client.get(URL + "?preset=1"))
     assert cache_writes.flush(timeout=5)
     before = cache.get(f"{ONE_STAR.cache_key}:at")
-    cache_writes._write, write = (lambda batch: None), cache_writes._write  # never lands
+    gate, write = threading.Event(), cache_writes._write
+    cache_writes._write = lambda batch: (gate.wait(5), write(batch))
     try:
         page_html(agent_client.get(URL + "?preset=1&refresh=1"))
         assert cache.get(f"{ONE_STAR.cache_key}:at") == before  # the shared stamp is older
@@ -67,7 +73,10 @@ def test_a_refetch_is_served_here_while_it_is_being_written(agent_client, sandbo
         page_html(agent_client.get(URL + "?preset=1&page=2"))
         assert OutboundCall.objects.count() == calls
     finally:
+        gate.set()
+        assert cache_writes.flush(timeout=5)
         cache_writes._write = write
+    assert cache.get(f"{ONE_STAR.cache_key}:at") > before
 
 
 def test_a_failed_write_is_logged_and_lets_go_of_the_fetch_lock(
@@ -75,7 +84,6 @@ def test_a_failed_write_is_logged_and_lets_go_of_the_fetch_lock(
 ):
     settings.USERS_CACHE_WRITE = "background"
     cache.clear()
-    import dashboard.selectors.users as selectors
 
     def broken(*args, **kwargs):
         raise RuntimeError("the cache is down")
