@@ -94,3 +94,21 @@ def test_a_failed_write_is_logged_and_lets_go_of_the_fetch_lock(
     assert "could not keep a user list in the shared cache" in caplog.text
     assert cache.get(f"{ONE_STAR.cache_key}:fetching") is None
     cache_writes.stop()
+
+
+def test_a_big_list_is_written_by_its_fetch(held_writer):
+    """Pickling thousands of users in the writer thread would stall the next pages."""
+    import time
+
+    from technowiz.types import User
+
+    users = [
+        User(f"u{i}", f"Name {i}", "web", None, None, None, None)
+        for i in range(selectors.PREPARE_AHEAD_FROM)
+    ]
+    big = UserFilter("feedback", ("big",))
+    now = time.time()
+    selectors.users_keep(user_filter=big, users=users, fetched_at=now)
+    fetched_at, rows = cache.get(big.cache_key)  # there already, the writer still held
+    assert fetched_at == now and len(rows) == len(users)
+    assert cache_writes.queued == 0
