@@ -11,6 +11,11 @@ audit row::
             -> shared httpx.Client (keep-alive pool, explicit timeouts)
       -> audit row completed (in a finally)
 
+The part from the limiter to the whole answer is the *exchange*; a read given a
+``meanwhile`` runs it on a small pool of threads while the caller's thread does that
+work (:mod:`technowiz.meanwhile`). The audit rows, the breaker and the parse always stay
+on the caller's thread (its database connection, its transaction check).
+
 Views and tasks call :func:`get_client` and never build URLs or parse JSON.
 """
 
