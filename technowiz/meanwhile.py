@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 
@@ -57,6 +58,28 @@ def run_meanwhile(work: Callable[[], object] | None) -> None:
     """Run ``meanwhile`` now: for a caller that turns out to need no platform call."""
     if work is not None:
         work()
+
+
+def in_flight_together[T](
+    steps: Sequence[Callable[..., T]], meanwhile: Callable[[], object] | None = None
+) -> list[T]:
+    """Run ``steps`` (each takes ``meanwhile=``) each as the previous one's meanwhile, so
+    that the platform calls they make are in flight together; their results, in order.
+
+    ``meanwhile`` is the last one's (run exactly once, like any other). A step that
+    fails fails the whole, once every call already sent is audited.
+    """
+    results: list[T] = []
+
+    def run(index: int) -> None:
+        then = partial(run, index + 1) if index + 1 < len(steps) else meanwhile
+        results.append(steps[index](meanwhile=then))  # the last step's first: reversed below
+
+    if not steps:
+        run_meanwhile(meanwhile)
+        return []
+    run(0)
+    return results[::-1]
 
 
 # What httpcore tells a request's ``trace`` extension once the whole request is sent

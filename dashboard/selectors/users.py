@@ -27,7 +27,7 @@ from django.db import transaction
 
 from technowiz.background_writer import BackgroundWriter
 from technowiz.client import get_client
-from technowiz.meanwhile import run_meanwhile
+from technowiz.meanwhile import in_flight_together, run_meanwhile
 from technowiz.types import User
 
 SORTS = {
@@ -255,22 +255,19 @@ def _decode(rows: Sequence[tuple]) -> tuple[User, ...]:
 def _fetch(
     user_filter: UserFilter, meanwhile: Callable[[], object] | None = None
 ) -> tuple[User, ...]:
-    """One platform call per value, all in flight at once (each the next one's
-    ``meanwhile``); the union keeps each user once, newest first."""
+    """One platform call per value, all in flight at once; the union keeps each user
+    once, newest first."""
     client = get_client()
-    values = user_filter.values
-    answers: dict[int, list[User]] = {}
-
-    def fetch(index: int) -> None:
-        then = partial(fetch, index + 1) if index + 1 < len(values) else meanwhile
-        answers[index] = client.users_by_attribute(
-            user_filter.attribute, values[index], meanwhile=then
-        )
-
-    fetch(0)
+    answers = in_flight_together(
+        [
+            partial(client.users_by_attribute, user_filter.attribute, value)
+            for value in user_filter.values
+        ],
+        meanwhile,
+    )
     seen: dict[str, User] = {}
-    for index in range(len(values)):
-        for user in answers[index]:
+    for users in answers:
+        for user in users:
             seen.setdefault(user.user_id, user)
     return _sort_users(list(seen.values()), "last_active")
 

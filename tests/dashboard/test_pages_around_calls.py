@@ -76,3 +76,14 @@ def test_the_two_calls_of_1_2_stars_are_in_flight_together(agent_client, sandbox
     counts = SandboxData.build().rating_counts()
     total = int(re.search(r'<p class="count"[^>]*><strong>(\d+)</strong>', html)[1])
     assert total == counts["1"] + counts["2"]
+
+
+def test_the_overview_asks_for_its_five_lists_at_once(agent_client, sandbox):
+    cache.clear()
+    sandbox.faults.push(*["latency=300"] * 5)
+    html = page_html(agent_client.get(reverse("dashboard:home")))
+    calls = _calls()
+    assert [c.query["attribute_value"] for c in calls] == ["1", "2", "3", "4", "5"]
+    assert max(c.started_at for c in calls) < min(c.finished_at for c in calls)
+    counts = SandboxData.build().rating_counts()
+    assert f"{counts['1'] + counts['2']}" in html  # "needs attention"

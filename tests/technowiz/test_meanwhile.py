@@ -152,3 +152,26 @@ def test_a_busy_pool_means_one_after_the_other_still_once(platform):
         gate.set()
         busy.result(5)
         client.close()
+
+
+def test_steps_in_flight_together_answer_in_order_and_run_the_work_once():
+    from technowiz.meanwhile import in_flight_together
+
+    order: list[str] = []
+
+    def step(name):
+        def run(*, meanwhile):
+            order.append(f"{name} sent")
+            if meanwhile is not None:
+                meanwhile()
+            order.append(f"{name} answered")
+            return name
+
+        return run
+
+    work = Work(check=lambda: order.append("work"))
+    assert in_flight_together([step("a"), step("b"), step("c")], work) == ["a", "b", "c"]
+    assert order == ["a sent", "b sent", "c sent", "work"] + [f"{n} answered" for n in "cba"]
+    assert work.runs == 1
+    empty = Work()
+    assert in_flight_together([], empty) == [] and empty.runs == 1
