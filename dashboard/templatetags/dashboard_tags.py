@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.forms import BoundField
+from django.template.defaulttags import PartialNode
 from django.utils.datastructures import DeferredSubDict
 from django.utils.html import escape
 from django.utils.safestring import SafeString
@@ -62,25 +63,13 @@ def select_field(field: BoundField) -> SafeString:
     )
 
 
-class SlotNode(template.Node):
-    """Renders partial ``name``, or, while a :class:`dashboard.rendering.Screen` renders
-    its frame, the placeholder its second step replaces with that partial."""
-
-    def __init__(self, name: str, partials: DeferredSubDict) -> None:
-        self.name = name
-        self.partials = partials
+class SlotNode(PartialNode):
+    """``{% partial name %}``, or, while a :class:`dashboard.rendering.Screen` renders its
+    frame, the placeholder its second step replaces with that partial."""
 
     def render(self, context: template.Context) -> str:
-        placeholder = (context.get(SLOTS) or {}).get(self.name)
-        if placeholder is not None:
-            return placeholder
-        try:
-            partial = self.partials[self.name]
-        except KeyError:
-            raise template.TemplateSyntaxError(
-                f"Partial '{self.name}' is not defined in the current template."
-            ) from None
-        return partial.render(context)
+        placeholder = (context.get(SLOTS) or {}).get(self.partial_name)
+        return placeholder if placeholder is not None else super().render(context)
 
 
 @register.tag
@@ -93,6 +82,6 @@ def slot(parser: template.base.Parser, token: template.base.Token) -> SlotNode:
     """
     match token.split_contents():
         case "slot", name:
-            return SlotNode(name, DeferredSubDict(parser.extra_data, "partials"))
+            return SlotNode(name, partial_mapping=DeferredSubDict(parser.extra_data, "partials"))
         case _:
             raise template.TemplateSyntaxError("'slot' takes one argument: a partial's name")
