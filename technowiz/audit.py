@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -191,5 +192,18 @@ def complete_rows(batch: list[Completion]) -> None:
     write_retrying(write_all)
 
 
-completions: BackgroundWriter[Completion] = BackgroundWriter(complete_rows)
+def completion_writer(
+    write: Callable[[list[Completion]], None] = complete_rows, **options: Any
+) -> BackgroundWriter[Completion]:
+    """A writer of audit completions (the process's is ``completions``)."""
+    return BackgroundWriter(
+        write,
+        name="technowiz-audit-writer",
+        failure="could not complete audit row %s",
+        label=itemgetter(0),
+        **options,
+    )
+
+
+completions = completion_writer()
 atexit.register(completions.stop)

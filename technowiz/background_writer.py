@@ -25,7 +25,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from operator import itemgetter
 
 from django.db import close_old_connections, connections
 
@@ -56,9 +55,9 @@ class BackgroundWriter[T]:
         self,
         write: Callable[[list[T]], None],
         *,
-        name: str = "technowiz-audit-writer",
-        failure: str = "could not complete audit row %s",
-        label: Callable[[T], object] = itemgetter(0),
+        name: str = "background-writer",
+        failure: str = "could not write %r",
+        label: Callable[[T], object] = repr,
         max_queued: int = MAX_QUEUED,
         linger: float = LINGER_SECONDS,
     ) -> None:

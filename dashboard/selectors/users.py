@@ -406,7 +406,7 @@ def _run_each(writes: list[Callable[[], None]]) -> None:
 
 
 cache_writes: BackgroundWriter[Callable[[], None]] = BackgroundWriter(
-    _run_each, name="dashboard-cache-writer", failure="could not write %r", label=repr, linger=0.01
+    _run_each, name="dashboard-cache-writer", linger=0.01
 )
 atexit.register(cache_writes.stop)
 

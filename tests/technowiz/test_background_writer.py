@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from technowiz.audit import completions
+from technowiz.audit import completion_writer, completions
 from technowiz.background_writer import BackgroundWriter
 from technowiz.errors import InvalidPageNumber
 
@@ -82,7 +82,7 @@ def test_a_row_that_fails_is_logged_and_the_rest_of_its_batch_is_written(caplog)
             raise RuntimeError("row 2 cannot be written")
         written.extend(row_id for row_id, _ in batch)
 
-    writer = BackgroundWriter(write, linger=0.05)  # the three arrive within one batch
+    writer = completion_writer(write, linger=0.05)  # the three arrive within one batch
     for row_id in (1, 2, 3):
         writer.submit((row_id, {"outcome": "ok"}))
     assert writer.stop(timeout=5)
