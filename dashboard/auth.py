@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import connections, router
-from django.db.models import Model
 
 from dashboard.models import TeamMember
 
@@ -92,12 +91,12 @@ _PERMISSIONS_SQL: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
-class _UserQuery:
+class PersonQuery:
     """``User.objects.select_related("member").get(pk=%s)``, written once per database."""
 
     sql: str
     columns_sql: str
-    joins: str  # the member's and the permissions' joins (the user is ``u``)
+    joins: str  # the member's and the permissions' joins (the user is ``u``), 2 values
     user_names: list[str]
     member_names: list[str]
     converters: list[tuple[int, list[Callable[..., Any]], Any]]
@@ -108,41 +107,17 @@ def _user_with_member(user_id: object) -> AbstractBaseUser | None:
     the ORM and ``get_all_permissions`` would give them."""
     alias = router.db_for_read(get_user_model())
     connection = connections[alias]
-    query = _user_query_for(alias)
+    query = person_query(alias)
     with connection.cursor() as cursor:
         cursor.execute(query.sql, [user_id, user_id, user_id])
         rows = cursor.fetchall()  # one row per permission (one, with nulls, for none)
-    return _built_user(rows, query, alias, connection) if rows else None
+    return person_from_rows(rows, query, alias, connection) if rows else None
 
 
-def session_and_user(
-    session_model: type[Model], session_key: str, now: object, user_id: object
-) -> tuple[str | None, AbstractBaseUser | None]:
-    """A session's data and, in the same statement, the user ``user_id`` as
-    :func:`_user_with_member` reads them (``None`` for what does not exist).
-
-    For the session store, which knows from an earlier request whose session it
-    probably is; whether it is, only the session's own data says.
-    """
-    alias = router.db_for_read(session_model)
-    connection = connections[alias]
-    query = _user_query_for(alias)
-    sql = _WITH_SESSION_SQL.get(alias)
-    if sql is None:
-        sql = _WITH_SESSION_SQL[alias] = _with_session_sql(session_model, query, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, user_id, user_id, session_key, now])
-        rows = cursor.fetchall()
-    if not rows:
-        return None, None
-    users = [row[1:] for row in rows]
-    found = users[0][0] is not None  # the user's id: None when there is no such user
-    return rows[0][0], _built_user(users, query, alias, connection) if found else None
-
-
-def _built_user(
-    rows: list[Any], query: _UserQuery, alias: str, connection: Any
+def person_from_rows(
+    rows: list[Any], query: PersonQuery, alias: str, connection: Any
 ) -> AbstractBaseUser:
+    """The user built from ``query``'s columns (one row per permission), as the ORM would."""
     values = list(rows[0])
     for index, converters, expression in query.converters:  # what the ORM applies
         for convert in converters:
@@ -161,14 +136,15 @@ def _built_user(
     return user
 
 
-def _user_query_for(alias: str) -> _UserQuery:
+def person_query(alias: str) -> PersonQuery:
+    """The statement reading a person on ``alias``, and its parts (built once)."""
     query = _USER_QUERY.get(alias)
     if query is None:
         query = _USER_QUERY[alias] = _user_query(connections[alias])
     return query
 
 
-def _user_query(connection: Any) -> _UserQuery:
+def _user_query(connection: Any) -> PersonQuery:
     quote = connection.ops.quote_name
     user_meta = get_user_model()._meta
     user_fields = list(user_meta.concrete_fields)
@@ -193,7 +169,7 @@ def _user_query(connection: Any) -> _UserQuery:
         found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
         if found:
             converters.append((index, found, column))
-    return _UserQuery(
+    return PersonQuery(
         sql=sql,
         columns_sql=columns_sql,
         joins=joins,
@@ -203,24 +179,6 @@ def _user_query(connection: Any) -> _UserQuery:
     )
 
 
-def _with_session_sql(session_model: type[Model], query: _UserQuery, connection: Any) -> str:
-    """The session's data (``WHERE`` key and not expired) and the user's columns, joined on
-    a user id given as the first parameter."""
-    quote = connection.ops.quote_name
-    meta, user_meta = session_model._meta, get_user_model()._meta
-    data, key, expires = (
-        quote(meta.get_field(name).column)
-        for name in ("session_data", "session_key", "expire_date")
-    )
-    # Every identifier comes from the models' metadata, quoted; every value is bound.
-    return (
-        f"SELECT s.{data}, {query.columns_sql} FROM {quote(meta.db_table)} s"  # noqa: S608
-        f" LEFT OUTER JOIN {quote(user_meta.db_table)} u ON u.{quote(user_meta.pk.column)} = %s"
-        f"{query.joins} WHERE s.{key} = %s AND s.{expires} > %s"
-    )
-
-
 _MEMBER_USER = TeamMember._meta.get_field("user")
 _USER_MEMBER = _MEMBER_USER.remote_field
-_USER_QUERY: dict[str, _UserQuery] = {}
-_WITH_SESSION_SQL: dict[str, str] = {}
+_USER_QUERY: dict[str, PersonQuery] = {}

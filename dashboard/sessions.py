@@ -9,6 +9,7 @@ and the person it named last time in one statement: on PostgreSQL a round trip a
 a pause costs ~0.5 ms. Whose session it is, only its own (signed) data says: the person
 read beside it is used only if the data names them (``TeamBackend.get_user`` takes it
 from :meth:`SessionStore.take_person`); otherwise they are read on their own, as before.
+The person's columns and how they are built come from ``dashboard.auth``.
 Everything else (saving, expiry, cycling keys, logging out) is Django's own.
 """
 
@@ -21,9 +22,8 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import connections, router
 from django.utils import timezone
 
-from dashboard.auth import session_and_user
+from dashboard.auth import person_from_rows, person_query
 
-_SQL: dict[str, str] = {}
 # Session key -> the user id its data named when this process last read it.
 _HINTS: OrderedDict[str, str] = OrderedDict()
 _HINTS_MAX = 10_000
@@ -43,9 +43,7 @@ class SessionStore(DatabaseSessionStore):
             if hint is None:
                 data = self._session_data()
             else:
-                data, person = session_and_user(
-                    self.model, key, self._now(), get_user_model()._meta.pk.to_python(hint)
-                )
+                data, person = self._session_and_person(get_user_model()._meta.pk.to_python(hint))
         if data is None:
             self._session_key = None
             return {}
@@ -67,16 +65,33 @@ class SessionStore(DatabaseSessionStore):
         return connection.ops.adapt_datetimefield_value(timezone.now())
 
     def _session_data(self) -> str | None:
-        model = self.model
-        alias = router.db_for_read(model)
+        alias = router.db_for_read(self.model)
         connection = connections[alias]
         sql = _SQL.get(alias)
         if sql is None:
-            sql = _SQL[alias] = _select_sql(model, connection.ops.quote_name)
+            sql = _SQL[alias] = _session_sql(self.model, connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.session_key, self._now()])
             row = cursor.fetchone()
         return None if row is None else row[0]
+
+    def _session_and_person(self, user_id: object) -> tuple[str | None, Any]:
+        """The session's data and, in the same statement, the person ``user_id`` (``None``
+        for what does not exist)."""
+        alias = router.db_for_read(self.model)
+        connection = connections[alias]
+        query = person_query(alias)
+        sql = _WITH_PERSON_SQL.get(alias)
+        if sql is None:
+            sql = _WITH_PERSON_SQL[alias] = _session_sql(self.model, connection, query)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user_id, user_id, user_id, self.session_key, self._now()])
+            rows = cursor.fetchall()
+        if not rows:
+            return None, None
+        people = [row[1:] for row in rows]
+        found = people[0][0] is not None  # the person's id: None when there is no such user
+        return rows[0][0], person_from_rows(people, query, alias, connection) if found else None
 
 
 def _remember(key: str, user_id: str) -> None:
@@ -87,15 +102,24 @@ def _remember(key: str, user_id: str) -> None:
             _HINTS.popitem(last=False)
 
 
-def _select_sql(model: Any, quote: Any) -> str:
-    """``Session.objects.get(session_key=%s, expire_date__gt=%s)``, data column only."""
+def _session_sql(model: Any, connection: Any, person: Any = None) -> str:
+    """``Session.objects.get(session_key=%s, expire_date__gt=%s)``, the data column only;
+    with ``person`` (a ``PersonQuery``), also the person whose id is the first value."""
+    quote = connection.ops.quote_name
     meta = model._meta
-    data, key, expires = (meta.get_field(name).column for name in _FIELDS)
-    # Every identifier comes from the model's metadata, quoted; the values are bound.
+    data, key, expires = (quote(meta.get_field(name).column) for name in _FIELDS)
+    where = f" WHERE s.{key} = %s AND s.{expires} > %s"
+    # Every identifier comes from the models' metadata, quoted; every value is bound.
+    if person is None:
+        return f"SELECT s.{data} FROM {quote(meta.db_table)} s{where}"  # noqa: S608
+    user_meta = get_user_model()._meta
     return (
-        f"SELECT {quote(data)} FROM {quote(meta.db_table)}"  # noqa: S608
-        f" WHERE {quote(key)} = %s AND {quote(expires)} > %s"
+        f"SELECT s.{data}, {person.columns_sql} FROM {quote(meta.db_table)} s"  # noqa: S608
+        f" LEFT OUTER JOIN {quote(user_meta.db_table)} u ON u.{quote(user_meta.pk.column)} = %s"
+        f"{person.joins}{where}"
     )
 
 
 _FIELDS = ("session_data", "session_key", "expire_date")
+_SQL: dict[str, str] = {}
+_WITH_PERSON_SQL: dict[str, str] = {}
