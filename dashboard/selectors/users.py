@@ -43,7 +43,9 @@ _LOCAL_SLOTS = 8
 # Users kept decoded in one process across its sets (~1.4 KB each with their orders and
 # search text: ~140 MB); the newest set is kept whatever its size.
 LOCAL_MAX_USERS = 100_000
-PREPARE_AHEAD_FROM = 5_000  # users in a set before its orders are built (and it is kept) at once
+# Users in a set from which its fetch also builds its orders and search text and writes it
+# to the shared cache itself (users_keep), instead of leaving them for later.
+PREPARE_AHEAD_FROM = 5_000
 FETCH_WAIT_STEP = 0.1  # seconds between looks while another request fetches the set
 _pause = time.sleep  # tests replace it to play "the other request"
 

@@ -50,12 +50,13 @@ def users_list(request: HttpRequest) -> HttpResponse:
     except TechnowizError as error:
         context["platform_error"] = error
     else:
-        context.update(_results(request, matched, form.cleaned_data, context["selection"]))
-        context["rows_html"] = screen.piece(context["rows_html"])
+        context.update(_results(request, matched, form.cleaned_data, context["selection"], screen))
     return screen.response()
 
 
-def _results(request: HttpRequest, matched: MatchedSet, data: dict, selection: Selection) -> dict:
+def _results(
+    request: HttpRequest, matched: MatchedSet, data: dict, selection: Selection, screen: Screen
+) -> dict:
     """The results' context: the page of users, its rows, the selection, the sort links."""
     if not selection.belongs_to(matched.filter):
         selection = None
@@ -76,7 +77,7 @@ def _results(request: HttpRequest, matched: MatchedSet, data: dict, selection: S
     return {
         "matched": matched,
         "result": result,
-        "rows_html": rows_html,
+        "rows_html": screen.piece(rows_html),
         "select_url": select_url,
         "selection": selection,
         "selected_count": selection.count(matched) if selection else 0,
