@@ -19,6 +19,11 @@ def wants_fragment(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def _template_for(request: HttpRequest, template: str, fragment: str) -> str:
+    """The whole page, or for a plain htmx request its fragment."""
+    return f"{template}#{fragment}" if wants_fragment(request) else template
+
+
 def render_screen(
     request: HttpRequest,
     template: str,
@@ -27,8 +32,7 @@ def render_screen(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    name = f"{template}#{fragment}" if wants_fragment(request) else template
-    response = render(request, name, context, status=status)
+    response = render(request, _template_for(request, template, fragment), context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -74,11 +78,22 @@ class Screen:
     def render_frame(self) -> None:
         placeholder = _marker(self.slot)
         context = {**self.context, SLOTS: {self.slot: SafeString(placeholder)}}
-        self._frame = (render_to_string(self._whole(), context, request=self.request), placeholder)
+        self._frame = (
+            render_to_string(
+                _template_for(self.request, self.template, self.fragment),
+                context,
+                request=self.request,
+            ),
+            placeholder,
+        )
 
     def response(self, *, status: int = 200) -> HttpResponse:
         if self._frame is None:
-            html = render_to_string(self._whole(), self.context, request=self.request)
+            html = render_to_string(
+                _template_for(self.request, self.template, self.fragment),
+                self.context,
+                request=self.request,
+            )
         else:
             frame, placeholder = self._frame
             before, found, after = frame.partition(placeholder)
@@ -93,9 +108,6 @@ class Screen:
         )
         patch_vary_headers(response, ("HX-Request",))
         return response
-
-    def _whole(self) -> str:
-        return f"{self.template}#{self.fragment}" if wants_fragment(self.request) else self.template
 
     def _parts(self, html: str) -> list[str]:
         """``html`` cut at the pieces' markers, with each piece in its place."""
