@@ -8,15 +8,7 @@ from dashboard.roles import role_of
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    """What the base template needs on every page (worked out once per request: a screen
-    rendered in two steps asks twice)."""
-    kept = getattr(request, "_site_context", None)
-    if kept is None:
-        kept = request._site_context = _site(request)  # type: ignore[attr-defined]
-    return kept
-
-
-def _site(request: HttpRequest) -> dict[str, Any]:
+    """What the base template needs on every page."""
     user = getattr(request, "user", None)
     return {
         "sandbox_mode": settings.TECHNOWIZ_SANDBOX,

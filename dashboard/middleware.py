@@ -4,15 +4,12 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
-
-from dashboard.auth import session_in_flight
 
 
 def person_time_zone(user: object) -> zoneinfo.ZoneInfo:
@@ -23,21 +20,6 @@ def person_time_zone(user: object) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-class PersonMiddleware(AuthenticationMiddleware):
-    """Django's ``AuthenticationMiddleware``; while the request is in flight, its session
-    store is where ``TeamBackend.get_user`` looks first for the person, whom the store
-    may have read beside the session (``dashboard/sessions.py``)."""
-
-    async_capable = False
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = session_in_flight.set(getattr(request, "session", None))
-        try:
-            return super().__call__(request)
-        finally:
-            session_in_flight.reset(token)
 
 
 class PersonTimezoneMiddleware:

@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
-from dashboard.config import check_production, choice, local_secret_key, sqlite_options
+from dashboard.config import check_production, local_secret_key, sqlite_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,20 +51,7 @@ TECHNOWIZ_RATE_LIMIT = env.float("TECHNOWIZ_RATE_LIMIT", default=20.0)
 TECHNOWIZ_MAX_CONCURRENCY = env.int("TECHNOWIZ_MAX_CONCURRENCY", default=8)
 TECHNOWIZ_BREAKER_FAILURES = env.int("TECHNOWIZ_BREAKER_FAILURES", default=5)
 TECHNOWIZ_BREAKER_COOLDOWN = env.float("TECHNOWIZ_BREAKER_COOLDOWN", default=30.0)
-# Who commits an audit row's completion: the process's audit writer thread, off the
-# caller's path ("background"), or the caller itself ("inline"). The pending row is
-# always committed by the caller before the request leaves (technowiz/audit.py).
-TECHNOWIZ_AUDIT_COMPLETION = choice(
-    "TECHNOWIZ_AUDIT_COMPLETION",
-    text("TECHNOWIZ_AUDIT_COMPLETION", "background"),
-    ("background", "inline"),
-)
 USERS_CACHE_SECONDS = env.int("USERS_CACHE_SECONDS", default=60)
-# Who writes a fetched user list to the shared cache: a writer thread, just after the
-# page is answered ("background"), or the request itself ("inline").
-USERS_CACHE_WRITE = choice(
-    "USERS_CACHE_WRITE", text("USERS_CACHE_WRITE", "background"), ("background", "inline")
-)
 DEMO_PASSWORD = text("DEMO_PASSWORD", "technowiz-demo")
 
 if PRODUCTION:
@@ -101,8 +88,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Django's AuthenticationMiddleware, using the person read beside the session.
-    "dashboard.middleware.PersonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -222,8 +208,8 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Django's database sessions, read with one prepared statement (dashboard/sessions.py).
-SESSION_ENGINE = "dashboard.sessions"
+# Django's database sessions, the same engine everywhere (the tests run what production runs).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 if PRODUCTION:

@@ -1,42 +1,30 @@
 """Recording of outbound calls: a row before the request goes out, completed after.
 
-Both writes are single autocommit statements on the default connection; the
-completion is committed by the process's audit writer thread (``completions``, see
-:mod:`technowiz.background_writer`) or, when configured, by the caller. The client
-refuses to call the platform from inside a caller's transaction (see
-:func:`ensure_outside_transaction`), so no rollback can ever take an audit row with it.
+Both writes are single autocommit statements on the caller's connection, the second
+one as soon as the exchange is over: a process that dies after a call leaves at worst
+a ``pending`` row, read as ``unknown``. The client refuses to call the platform from
+inside a caller's transaction (see :func:`ensure_outside_transaction`), so no rollback
+can ever take an audit row with it.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
-from django.conf import settings
-from django.db import (
-    DatabaseError,
-    IntegrityError,
-    OperationalError,
-    connections,
-    router,
-    transaction,
-)
+from django.db import DatabaseError, IntegrityError, OperationalError, connections
 
-from technowiz.background_writer import BackgroundWriter
 from technowiz.context import current_actor
 from technowiz.models import OutboundCall
 
 logger = logging.getLogger("technowiz.audit")
 
 REDACTED = "[redacted]"
-Completion = tuple[int, dict[str, Any]]  # an audit row's id and its completed fields
 _DETAIL_MAX = 500
 
 
@@ -105,6 +93,8 @@ class AttemptRecord:
     """What is known about one attempt; turned into the row's completion."""
 
     row_id: int
+    call_id: uuid.UUID
+    attempt: int
     started: float
     ended: float | None = None  # when the exchange ended (the caller may finish later)
     status: int | None = None
@@ -144,66 +134,31 @@ def begin(
     }
     started = time.perf_counter()
     try:
-        row_id = write_retrying(lambda: OutboundCall.objects.insert_pending(**values))
+        row = write_retrying(lambda: OutboundCall.objects.create(**values))
     except IntegrityError:
         # The acting user was deleted meanwhile: keep the snapshot, drop the link.
         values["user_id"] = None
-        row_id = write_retrying(lambda: OutboundCall.objects.insert_pending(**values))
-    return AttemptRecord(row_id=row_id, started=started)
+        row = write_retrying(lambda: OutboundCall.objects.create(**values))
+    return AttemptRecord(row_id=row.pk, call_id=call_id, attempt=attempt, started=started)
 
 
 def finish(record: AttemptRecord) -> None:
-    """Complete the attempt's row: queued for the process's audit writer (the default),
-    or written here with ``TECHNOWIZ_AUDIT_COMPLETION = "inline"``. A failed write is
-    logged and the row then reads ``unknown``; it never fails the call."""
+    """Complete the attempt's row. A failed write is logged and the row then reads
+    ``unknown``; it never fails the call."""
     ended = record.ended if record.ended is not None else time.perf_counter()
-    elapsed_ms = max((ended - record.started) * 1000.0, 0.001)
-    fields = dict(
-        finished_at=datetime.now(UTC),
-        duration_ms=elapsed_ms,
-        status=record.status,
-        platform_code=record.platform_code,
-        outcome=record.outcome,
-        detail=record.detail[:_DETAIL_MAX],
-        response_bytes=record.response_bytes,
-        retry_after=record.retry_after,
-    )
-    if settings.TECHNOWIZ_AUDIT_COMPLETION == "inline":
-        try:
-            complete_rows([(record.row_id, fields)])
-        except DatabaseError:
-            logger.exception("could not complete audit row %s", record.row_id)
-    else:
-        completions.submit((record.row_id, fields))
-
-
-def complete_rows(batch: list[Completion]) -> None:
-    """Commit completions: one statement for one row, one transaction for several."""
-    if len(batch) == 1:
-        row_id, fields = batch[0]
-        write_retrying(lambda: OutboundCall.objects.complete_pending(row_id, **fields))
-        return
-
-    def write_all() -> None:
-        with transaction.atomic(using=router.db_for_write(OutboundCall)):
-            for row_id, fields in batch:
-                OutboundCall.objects.complete_pending(row_id, **fields)
-
-    write_retrying(write_all)
-
-
-def completion_writer(
-    write: Callable[[list[Completion]], None] = complete_rows, **options: Any
-) -> BackgroundWriter[Completion]:
-    """A writer of audit completions (the process's is ``completions``)."""
-    return BackgroundWriter(
-        write,
-        name="technowiz-audit-writer",
-        failure="could not complete audit row %s",
-        label=itemgetter(0),
-        **options,
-    )
-
-
-completions = completion_writer()
-atexit.register(completions.stop)
+    try:
+        write_retrying(
+            lambda: OutboundCall.objects.complete_pending(
+                record.row_id,
+                finished_at=datetime.now(UTC),
+                duration_ms=max((ended - record.started) * 1000.0, 0.001),
+                status=record.status,
+                platform_code=record.platform_code,
+                outcome=record.outcome,
+                detail=record.detail[:_DETAIL_MAX],
+                response_bytes=record.response_bytes,
+                retry_after=record.retry_after,
+            )
+        )
+    except DatabaseError:
+        logger.exception("could not complete audit row %s", record.row_id)

@@ -1,8 +1,8 @@
 """The Technowiz platform client: one method per endpoint of TECHNOWIZ_API.md.
 
-Every request leaves through :meth:`TechnowizClient._request`, where the layers sit in
-this order, so that every attempt (retries and fast-failed calls included) has its own
-audit row::
+Every request leaves through :meth:`TechnowizClient.send` (or :meth:`gather`, several
+reads at once), where the layers sit in this order, so that every attempt (retries and
+fast-failed calls included) has its own audit row::
 
     retry loop (GETs only)
       -> audit row written (pending)            technowiz.audit
@@ -11,10 +11,9 @@ audit row::
             -> shared httpx.Client (keep-alive pool, explicit timeouts)
       -> audit row completed (in a finally)
 
-The part from the limiter to the whole answer is the *exchange*; a read given a
-``meanwhile`` runs it on a small pool of threads while the caller's thread does that
-work (:mod:`technowiz.meanwhile`). The audit rows, the breaker and the parse always stay
-on the caller's thread (its database connection, its transaction check).
+Audit rows are written and completed on the caller's thread, with its database
+connection; only :meth:`gather` hands the exchanges themselves (breaker, limiter, wire:
+no database) to a small pool of threads, so that several reads cost one latency.
 
 Views and tasks call :func:`get_client` and never build URLs or parse JSON.
 """
@@ -27,10 +26,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -55,7 +56,6 @@ from technowiz.errors import (
     error_for,
 )
 from technowiz.limits import Limiter, build_limiter
-from technowiz.meanwhile import ExchangePool, Meanwhile, sent_tracer
 from technowiz.parsing import (
     decode_json,
     parse_conversation,
@@ -68,6 +68,7 @@ from technowiz.retry import RetryPolicy
 from technowiz.types import BroadcastReceipt, ConversationPage, User
 
 __all__ = [
+    "Call",
     "ClientConfig",
     "TechnowizClient",
     "get_client",
@@ -77,8 +78,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("technowiz.client")
-
-T = TypeVar("T")
 
 BOT = "/bot-api/v1.0/customer/{customer_id}/bot/{bot_key}"
 USERS_PATH = BOT + "/users"
@@ -109,6 +108,25 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Call[T]:
+    """One platform request, described: what goes out, and how its answer is read."""
+
+    action: str  # the audit's name for it: "users.search", "flow.trigger", ...
+    method: str
+    template: str  # the path with its {placeholders}, for the audit
+    path: str  # the path as sent, every value quoted
+    parse: Callable[[Any], T]
+    query: Mapping[str, Any] = field(default_factory=dict)
+    summary: Mapping[str, Any] = field(default_factory=dict)  # for the audit, redacted
+    json_body: Any = None
+    files: Mapping[str, Any] | None = None
+    data: Mapping[str, str] | None = None
+
+
+type Exchange = Callable[[], tuple[httpx.Response, bytes]]
+
+
 class TechnowizClient:
     """A contract-faithful, audited client of the Technowiz platform (thread-safe).
 
@@ -124,7 +142,6 @@ class TechnowizClient:
         limiter: Limiter | None = None,
         breaker: CircuitBreaker | None = None,
         retry: RetryPolicy | None = None,
-        pool: ExchangePool | None = None,
     ) -> None:
         self.config = config
         self.limiter = limiter if limiter is not None else build_limiter(config)
@@ -132,9 +149,9 @@ class TechnowizClient:
             failures=config.breaker_failures, cooldown=config.breaker_cooldown
         )
         self.retry = retry or RetryPolicy(max_retries=config.max_retries)
-        # Exchanges of callers that have work to do meanwhile (technowiz.meanwhile).
-        self._pool = pool or ExchangePool(config.max_concurrency)
         self._secrets = (config.api_key,) if config.api_key else ()
+        self._pool: ThreadPoolExecutor | None = None  # gather's exchanges, made on first use
+        self._pool_lock = threading.Lock()
         if transport is None:
             transport = httpx.HTTPTransport(
                 retries=1,  # repeats only connections that never opened: safe for POSTs
@@ -161,36 +178,32 @@ class TechnowizClient:
             trust_env=False,
         )
 
-        # Every request URL is this prefix + an already-quoted path + the query: one
-        # parse per request instead of httpx's three (path, join with base, params).
-        self._url_prefix = str(self._http.base_url).rstrip("/")
-
     def __repr__(self) -> str:
         return f"<TechnowizClient {self.config.base_url or 'in-process sandbox'}>"
 
     def close(self) -> None:
         """Close the connection pool (and the threads that use it)."""
-        self._pool.close()
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
         self._http.close()
 
     # --- endpoints ------------------------------------------------------------------------
 
-    def users_by_attribute(
-        self, name: str, value: str, *, meanwhile: Callable[[], object] | None = None
-    ) -> list[User]:
-        """Every user whose attribute ``name`` equals ``value`` (exact, case-sensitive).
+    def users_by_attribute(self, name: str, value: str) -> list[User]:
+        """Every user whose attribute ``name`` equals ``value`` (exact, case-sensitive)."""
+        return self.send(self.users_call(name, value))
 
-        ``meanwhile``: work for this thread while the request is in flight, run exactly
-        once (:mod:`technowiz.meanwhile`); the same on :meth:`conversation`.
-        """
-        return self._request(
+    def users_call(self, name: str, value: str) -> Call[list[User]]:
+        """The request of :meth:`users_by_attribute`, for :meth:`gather`."""
+        return Call(
             action="users.search",
             method="GET",
             template=USERS_PATH,
+            path=self._path(USERS_PATH),
             query={"attribute_name": name, "attribute_value": value},
-            summary={},
             parse=parse_users,
-            meanwhile=meanwhile,
         )
 
     def conversation(
@@ -201,25 +214,34 @@ class TechnowizClient:
         end: datetime | None = None,
         page: int = 1,
         page_size: int = 500,
-        meanwhile: Callable[[], object] | None = None,
     ) -> ConversationPage:
         """One page of a user's conversation, oldest first; ``start``/``end`` must be aware."""
+        return self.send(
+            self.conversation_call(user_id, start=start, end=end, page=page, page_size=page_size)
+        )
+
+    def conversation_call(
+        self,
+        user_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page: int = 1,
+        page_size: int = 500,
+    ) -> Call[ConversationPage]:
+        """The request of :meth:`conversation`, for :meth:`gather`."""
         query: dict[str, Any] = {"page_number": page, "page_size": page_size}
         if start is not None:
             query["start_date"] = _epoch_ms(start, "start")
         if end is not None:
             query["end_date"] = _epoch_ms(end, "end")
-        return self._request(
+        return Call(
             action="conversation.page",
             method="GET",
             template=CONVERSATION_PATH,
-            path_params={"user_id": user_id},
+            path=self._path(CONVERSATION_PATH, user_id=user_id),
             query=query,
-            summary={},
-            parse=lambda payload: parse_conversation(
-                payload, user_id=user_id, page=page, page_size=page_size
-            ),
-            meanwhile=meanwhile,
+            parse=partial(parse_conversation, user_id=user_id, page=page, page_size=page_size),
         )
 
     def broadcast(
@@ -243,22 +265,25 @@ class TechnowizClient:
                 "body_parameters": [f"user.attribute_{i}" for i in range(width)],
             }
         )
-        return self._request(
-            action="broadcast.send",
-            method="POST",
-            template=BROADCAST_PATH,
-            query={"broadcast_id": broadcast_id},
-            summary={
-                "broadcast_id": broadcast_id,
-                "template_name": template_name,
-                "language": language,
-                "rows": len(rows),
-                "parameters": width,
-                "file_bytes": len(csv_bytes),
-            },
-            files={"target_audience": ("audience.csv", csv_bytes, "text/csv")},
-            data={"template_payload": template_payload},
-            parse=lambda payload: parse_receipt(payload, broadcast_id=broadcast_id),
+        return self.send(
+            Call(
+                action="broadcast.send",
+                method="POST",
+                template=BROADCAST_PATH,
+                path=self._path(BROADCAST_PATH),
+                query={"broadcast_id": broadcast_id},
+                summary={
+                    "broadcast_id": broadcast_id,
+                    "template_name": template_name,
+                    "language": language,
+                    "rows": len(rows),
+                    "parameters": width,
+                    "file_bytes": len(csv_bytes),
+                },
+                files={"target_audience": ("audience.csv", csv_bytes, "text/csv")},
+                data={"template_payload": template_payload},
+                parse=partial(parse_receipt, broadcast_id=broadcast_id),
+            )
         )
 
     def trigger_flow(
@@ -276,127 +301,128 @@ class TechnowizClient:
             raise InvalidRequest(f"Attribute names may not start with 'user.': {clash}.")
         if not flow_key:
             raise InvalidRequest("A flow key is required.")
-        body = {"user.channel": channel, "user.phone_no": phone, **attributes}
-        self._request(
-            action="flow.trigger",
-            method="POST",
-            template=FLOW_PATH,
-            path_params={"flow_key": flow_key},
-            summary={
-                "flow_key": flow_key,
-                "channel": channel,
-                "phone": audit.mask_phone(phone),
-                "attributes": sorted(attributes),
-            },
-            json_body=body,
-            parse=parse_trigger,
+        self.send(
+            Call(
+                action="flow.trigger",
+                method="POST",
+                template=FLOW_PATH,
+                path=self._path(FLOW_PATH, flow_key=flow_key),
+                summary={
+                    "flow_key": flow_key,
+                    "channel": channel,
+                    "phone": audit.mask_phone(phone),
+                    "attributes": sorted(attributes),
+                },
+                json_body={"user.channel": channel, "user.phone_no": phone, **attributes},
+                parse=parse_trigger,
+            )
         )
 
-    # --- the choke point --------------------------------------------------------------------
+    # --- sending ----------------------------------------------------------------------------
 
-    def _request(
-        self,
-        *,
-        action: str,
-        method: str,
-        template: str,
-        summary: Mapping[str, Any],
-        parse: Callable[[Any], T],
-        path_params: Mapping[str, str] | None = None,
-        query: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        files: Mapping[str, Any] | None = None,
-        data: Mapping[str, str] | None = None,
-        meanwhile: Callable[[], object] | None = None,
-    ) -> T:
-        """Send one logical call: audited attempts, retried only when it is a GET.
-
-        ``meanwhile`` runs during the first attempt's exchange (or, with none, before the
-        result or error is returned); what it raises is raised once the call is audited.
-        """
+    def send[T](self, call: Call[T]) -> T:
+        """Send one call: audited attempts, repeated only when it is a GET."""
         audit.ensure_outside_transaction()
-        values = {
-            "customer_id": self.config.customer_id,
-            "bot_key": self.config.bot_key,
-            **(path_params or {}),
-        }
-        path = template.format(**{k: quote(str(v), safe="") for k, v in values.items()})
-        call_id = uuid.uuid4()
-        once = Meanwhile(meanwhile)
+        return self._attempts(call, uuid.uuid4())
+
+    def gather(self, calls: Sequence[Call[Any]]) -> list[Any]:
+        """Send several reads at once: one latency instead of one each.
+
+        Returns each call's result, or the ``TechnowizError`` it ended with, in the order
+        of ``calls``. Each call's pending audit row is written here, then its exchange goes
+        to the client's pool; each attempt is completed here as :meth:`send` would, and a
+        read worth repeating is repeated here, on its own.
+        """
+        if any(call.method != "GET" for call in calls):
+            raise ValueError("Only reads may be sent together: a POST goes alone, via send().")
+        audit.ensure_outside_transaction()
+        ids = [uuid.uuid4() for _ in calls]
+        started: list[tuple[audit.AttemptRecord, Exchange] | TechnowizError] = []
+        for call, call_id in zip(calls, ids, strict=True):
+            try:
+                record = self._begin(call, call_id, 0)
+            except TechnowizError as error:
+                started.append(error)
+                continue
+            future = self._exchanges().submit(self._exchange, record, call)
+            started.append((record, future.result))
+        results: list[Any] = []
+        for call, call_id, first in zip(calls, ids, started, strict=True):
+            try:
+                if isinstance(first, TechnowizError):
+                    raise first
+                results.append(self._attempts(call, call_id, first=first))
+            except TechnowizError as error:
+                results.append(error)
+        return results
+
+    def _exchanges(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=max(self.config.max_concurrency, 1),
+                    thread_name_prefix="technowiz-exchange",
+                )
+            return self._pool
+
+    def _path(self, template: str, **values: str) -> str:
+        values = {"customer_id": self.config.customer_id, "bot_key": self.config.bot_key, **values}
+        return template.format(**{k: quote(str(v), safe="") for k, v in values.items()})
+
+    def _attempts[T](
+        self,
+        call: Call[T],
+        call_id: uuid.UUID,
+        *,
+        first: tuple[audit.AttemptRecord, Exchange] | None = None,
+    ) -> T:
+        """Attempt ``call`` until it succeeds or may not be repeated; ``first`` is an
+        attempt already under way (its audit row and its exchange)."""
         attempt = 0
         while True:
-            try:
-                result = self._attempt(
-                    call_id=call_id,
-                    attempt=attempt,
-                    action=action,
-                    method=method,
-                    template=template,
-                    path=path,
-                    query=query or {},
-                    summary=summary,
-                    parse=parse,
-                    json_body=json_body,
-                    files=files,
-                    data=data,
-                    meanwhile=once,
-                )
-            except TechnowizError as error:
-                delay = self.retry.delay(error, method=method, retry=attempt + 1)
-                if delay is None:
-                    once.reraise()  # the caller's own failure comes first
-                    raise
-                attempt += 1
-                time.sleep(delay)
+            if first is not None:
+                record, exchange = first
+                first = None
             else:
-                once.reraise()
-                return result
+                record = self._begin(call, call_id, attempt)
+                exchange = partial(self._exchange, record, call)
+            try:
+                return self._attempt(call, record, exchange)
+            except TechnowizError as error:
+                delay = self.retry.delay(error, method=call.method, retry=attempt + 1)
+                if delay is None:
+                    raise
+            attempt += 1
+            time.sleep(delay)
 
-    def _attempt(
-        self,
-        *,
-        call_id: uuid.UUID,
-        attempt: int,
-        action: str,
-        method: str,
-        template: str,
-        path: str,
-        query: Mapping[str, Any],
-        summary: Mapping[str, Any],
-        parse: Callable[[Any], T],
-        json_body: Any,
-        files: Mapping[str, Any] | None,
-        data: Mapping[str, str] | None,
-        meanwhile: Meanwhile,
-    ) -> T:
-        """One attempt: its audit row, the breaker, the limiter, the wire, the parse."""
+    def _begin(self, call: Call[Any], call_id: uuid.UUID, attempt: int) -> audit.AttemptRecord:
+        """The attempt's ``pending`` audit row, committed before anything is sent."""
         try:
-            record = audit.begin(
+            return audit.begin(
                 call_id=call_id,
                 attempt=attempt,
-                action=action,
-                method=method,
-                path_template=template,
-                path=path,
-                query=query,
-                body_summary=summary,
+                action=call.action,
+                method=call.method,
+                path_template=call.template,
+                path=call.path,
+                query=call.query,
+                body_summary=call.summary,
             )
         except DatabaseError as exc:
             raise AuditUnavailable(detail=type(exc).__name__) from None
+
+    def _attempt[T](self, call: Call[T], record: audit.AttemptRecord, exchange: Exchange) -> T:
+        """One attempt: the exchange, the answer read, and its audit row completed."""
         error: TechnowizError | None = None
         try:
-            self.breaker.before()
-            wire = partial(
-                self._exchange, record, method, self._url(path, query), json_body, files, data
-            )
             try:
-                response, content = self._exchange_during(meanwhile, wire)
+                response, content = exchange()
             except httpx.HTTPError as exc:
-                raise self._failure(action, method, exc=exc) from None
+                raise self._failure(call, exc=exc) from None
             record.status = response.status_code
             record.response_bytes = len(content)
             record.retry_after = _retry_after(response)
-            result = self._interpret(action, method, response.status_code, content, record, parse)
+            result = self._interpret(call, response.status_code, content, record)
             record.outcome = OK
             return result
         except TechnowizError as exc:
@@ -405,7 +431,7 @@ class TechnowizClient:
         finally:
             if error is not None:
                 error.audit_id = record.row_id
-                error.call_id = str(call_id)
+                error.call_id = str(record.call_id)
                 record.outcome = error.outcome
                 record.platform_code = record.platform_code or error.code
                 record.detail = audit.redact(
@@ -419,31 +445,27 @@ class TechnowizClient:
             audit.finish(record)
             logger.debug(
                 "technowiz %s attempt=%d outcome=%s status=%s",
-                action,
-                attempt,
+                call.action,
+                record.attempt,
                 record.outcome,
                 record.status,
             )
 
     def _exchange(
-        self,
-        record: audit.AttemptRecord,
-        method: str,
-        url: httpx.URL,
-        json_body: Any,
-        files: Mapping[str, Any] | None,
-        data: Mapping[str, str] | None,
-        sent: threading.Event | None = None,
+        self, record: audit.AttemptRecord, call: Call[Any]
     ) -> tuple[httpx.Response, bytes]:
-        """The wire: a limiter slot, the request, the whole answer. No database, no audit
-        (it may run on a pool thread); ``sent`` is set once the request is out."""
-        extensions = {}
-        if sent is not None:
-            extensions["trace"] = sent_tracer(sent)
+        """The breaker, a limiter slot, the request and the whole answer. No database and
+        no audit here: under :meth:`gather` it runs on a pool thread."""
         try:
+            self.breaker.before()
             with self.limiter.slot(timeout=self.config.queue_timeout):
                 request = self._http.build_request(
-                    method, url, json=json_body, files=files, data=data, extensions=extensions
+                    call.method,
+                    call.path,
+                    params=call.query,
+                    json=call.json_body,
+                    files=call.files,
+                    data=call.data,
                 )
                 response = self._http.send(request)
                 try:
@@ -452,68 +474,33 @@ class TechnowizClient:
                     response.close()
         finally:
             record.ended = time.perf_counter()
-            if sent is not None:
-                sent.set()
 
-    def _exchange_during(
-        self, meanwhile: Meanwhile, wire: Callable[..., tuple[httpx.Response, bytes]]
-    ) -> tuple[httpx.Response, bytes]:
-        """``wire()``, on a pool thread while this thread runs ``meanwhile`` (if any).
-
-        ``meanwhile`` starts once the request is out: while it holds the interpreter, the
-        pool thread could not send (it would wait up to a 5 ms switch interval).
-        """
-        if meanwhile.pending:
-            sent = threading.Event()
-            future = self._pool.submit(partial(wire, sent=sent))
-            if future is not None:
-                sent.wait()
-                meanwhile.run()
-                return future.result()
-        return wire()
-
-    def _url(self, path: str, query: Mapping[str, Any]) -> httpx.URL:
-        """The absolute URL httpx would build from ``base_url``, ``path`` and ``params``."""
-        text = self._url_prefix + path
-        if query:
-            encoded = str(httpx.QueryParams(query))
-            if encoded:
-                text += "?" + encoded
-        return httpx.URL(text)
-
-    def _interpret(
-        self,
-        action: str,
-        method: str,
-        status: int,
-        content: bytes,
-        record: audit.AttemptRecord,
-        parse: Callable[[Any], T],
+    def _interpret[T](
+        self, call: Call[T], status: int, content: bytes, record: audit.AttemptRecord
     ) -> T:
         """Turn a received answer into the typed result, or raise its typed error."""
         try:
             envelope = read_envelope(decode_json(content))
         except UnexpectedResponse as exc:
             if 200 <= status < 300:
-                if method != "GET":
+                if call.method != "GET":
                     exc.outcome = UNKNOWN
                 raise
             raise self._failure(
-                action, method, status=status, detail=exc.detail, retry_after=record.retry_after
+                call, status=status, detail=exc.detail, retry_after=record.retry_after
             ) from None
         record.platform_code = envelope.code
         if 200 <= status < 300 and envelope.ok:
             try:
-                result = parse(envelope.payload)
+                result = call.parse(envelope.payload)
             except UnexpectedResponse as exc:
-                if method != "GET":
+                if call.method != "GET":
                     exc.outcome = UNKNOWN
                 raise
             self.breaker.success()
             return result
         raise self._failure(
-            action,
-            method,
+            call,
             status=status,
             code=envelope.code if envelope.code != 1000 else None,
             desc=envelope.desc,
@@ -523,8 +510,7 @@ class TechnowizClient:
 
     def _failure(
         self,
-        action: str,
-        method: str,
+        call: Call[Any],
         *,
         exc: BaseException | None = None,
         status: int | None = None,
@@ -534,8 +520,8 @@ class TechnowizClient:
         retry_after: float | None = None,
     ) -> TechnowizError:
         return error_for(
-            action=action,
-            method=method,
+            action=call.action,
+            method=call.method,
             exc=exc,
             status=status,
             code=code,

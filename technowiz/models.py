@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, models, router
+from django.db import models
 from django.utils import timezone
 
 PENDING = "pending"
@@ -61,33 +61,6 @@ class AppendOnlyModel(models.Model):
 class OutboundCallQuerySet(AppendOnlyQuerySet):
     """Refuses bulk edits and deletes; completion goes through :meth:`complete_pending`."""
 
-    def _write_alias(self) -> str:
-        return self._db or router.db_for_write(self.model)
-
-    def insert_pending(self, **values: Any) -> int:
-        """Insert one ``pending`` row in a single statement; returns its id.
-
-        The row is the one ``create(**values)`` would write (every column, field
-        defaults for the ones not given, values prepared by the fields themselves), in
-        one ``INSERT`` (``RETURNING id`` where the database has it) without the model
-        save machinery. OutboundCall has no save signals, ``auto_now`` fields or parents.
-        """
-        connection = connections[self._write_alias()]
-        sql, fields = _insert_statement(self.model, connection)
-        params = [
-            field.get_db_prep_save(
-                values[field.attname] if field.attname in values else field.get_default(),
-                connection,
-            )
-            for field in fields
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            if connection.features.can_return_columns_from_insert:
-                return cursor.fetchone()[0]
-            meta = self.model._meta
-            return connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-
     def complete_pending(self, pk: int, **fields: Any) -> int:
         """Complete one row that is still pending (the only write after its insert).
 
@@ -96,17 +69,7 @@ class OutboundCallQuerySet(AppendOnlyQuerySet):
         """
         if fields.get("outcome", PENDING) == PENDING:
             raise ValueError("A completion must set a final outcome.")
-        connection = connections[self._write_alias()]
-        sql, targets = _update_statement(self.model, connection, tuple(fields))
-        params = [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(targets, fields.values(), strict=True)
-        ]
-        params.append(pk)
-        params.append(PENDING)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
+        return models.QuerySet.update(self.filter(pk=pk, outcome=PENDING), **fields)
 
     def effectively(self, outcome: str) -> OutboundCallQuerySet:
         """Rows whose ``effective`` outcome is ``outcome``, on plain columns (indexable).
@@ -133,52 +96,6 @@ class OutboundCallQuerySet(AppendOnlyQuerySet):
                 output_field=models.CharField(),
             )
         )
-
-
-_STATEMENTS: dict[tuple[Any, ...], tuple[str, Any]] = {}
-
-
-def _insert_statement(model: type[models.Model], connection: Any) -> tuple[str, list[Any]]:
-    """``INSERT`` of every concrete column but the id (cached per model and backend)."""
-    key = ("insert", model, connection.vendor, connection.features.can_return_columns_from_insert)
-    cached = _STATEMENTS.get(key)
-    if cached is None:
-        meta = model._meta
-        quote = connection.ops.quote_name
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        # Identifiers come from the model's metadata (quoted); every value is bound.
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-            quote(meta.db_table),
-            ", ".join(quote(f.column) for f in fields),
-            ", ".join(["%s"] * len(fields)),
-        )
-        if connection.features.can_return_columns_from_insert:
-            sql += f" RETURNING {quote(meta.pk.column)}"
-        cached = _STATEMENTS[key] = (sql, fields)
-    return cached
-
-
-def _update_statement(
-    model: type[models.Model], connection: Any, names: tuple[str, ...]
-) -> tuple[str, list[Any]]:
-    """``UPDATE ... WHERE id = %s AND outcome = %s`` of ``names`` (cached)."""
-    key = ("update", model, connection.vendor, names)
-    cached = _STATEMENTS.get(key)
-    if cached is None:
-        meta = model._meta
-        quote = connection.ops.quote_name
-        fields = [meta.get_field(name) for name in names]
-        if any(f.primary_key or not f.concrete for f in fields):
-            raise ValueError("A completion sets plain columns only.")
-        # Identifiers come from the model's metadata (quoted); every value is bound.
-        sql = "UPDATE {} SET {} WHERE {} = %s AND {} = %s".format(  # noqa: S608
-            quote(meta.db_table),
-            ", ".join(f"{quote(f.column)} = %s" for f in fields),
-            quote(meta.pk.column),
-            quote(meta.get_field("outcome").column),
-        )
-        cached = _STATEMENTS[key] = (sql, fields)
-    return cached
 
 
 class OutboundCall(AppendOnlyModel):

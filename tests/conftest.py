@@ -19,32 +19,6 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _audit_writer_stopped_before_the_database_goes(django_db_setup):
-    """The audit writer's thread holds a connection until it has been idle a while: end
-    it before the test database is dropped (PostgreSQL refuses while one is open)."""
-    yield
-    from dashboard.selectors.users import cache_writes
-    from technowiz.audit import completions
-
-    completions.stop()
-    cache_writes.stop()
-
-
-@pytest.fixture(autouse=True)
-def _audit_completion_inline(settings):
-    """Tests read an audit row right after its call: complete it in the caller. The
-    audit writer thread (the production default) has its own tests, which ask for it."""
-    settings.TECHNOWIZ_AUDIT_COMPLETION = "inline"
-
-
-@pytest.fixture(autouse=True)
-def _users_cache_written_inline(settings):
-    """Tests read the shared cache right after a fetch, inside their own transaction:
-    the request writes it. The cache writer thread has its own tests."""
-    settings.USERS_CACHE_WRITE = "inline"
-
-
 @pytest.fixture
 def make_member(db):
     def make(username: str, role: str):

@@ -1,6 +1,6 @@
 """Reads of a user's conversation, always through the platform client."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,12 +18,9 @@ def conversation_page(
     end: datetime | None,
     page: int,
     size: int,
-    meanwhile: Callable[[], object] | None = None,
 ) -> ConversationPage:
-    """One page; ``meanwhile`` runs once, while the platform reads it (technowiz.meanwhile)."""
-    return get_client().conversation(
-        user_id, start=start, end=end, page=page, page_size=size, meanwhile=meanwhile
-    )
+    """One page of the conversation, oldest message first."""
+    return get_client().conversation(user_id, start=start, end=end, page=page, page_size=size)
 
 
 def conversation_messages(

@@ -4,13 +4,10 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.forms import BoundField
-from django.template.defaulttags import PartialNode
-from django.utils.datastructures import DeferredSubDict
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from dashboard.forms.widgets import option_tags
-from dashboard.rendering import SLOTS
 
 register = template.Library()
 
@@ -61,27 +58,3 @@ def select_field(field: BoundField) -> SafeString:
         f'<select name="{escape(name)}" id="{escape(field.id_for_label)}"{invalid}>'
         f"{options}</select>{errors}"
     )
-
-
-class SlotNode(PartialNode):
-    """``{% partial name %}``, or, while a :class:`dashboard.rendering.Screen` renders its
-    frame, the placeholder its second step replaces with that partial."""
-
-    def render(self, context: template.Context) -> str:
-        placeholder = (context.get(SLOTS) or {}).get(self.partial_name)
-        return placeholder if placeholder is not None else super().render(context)
-
-
-@register.tag
-def slot(parser: template.base.Parser, token: template.base.Token) -> SlotNode:
-    """``{% slot name %}``: the part of a screen that shows a platform call's answer.
-
-    Like ``{% partial name %}``; a screen rendered around the call (``Screen`` in
-    ``dashboard/rendering.py``) renders everything else while the call is in flight and
-    this partial once the answer is in.
-    """
-    match token.split_contents():
-        case "slot", name:
-            return SlotNode(name, partial_mapping=DeferredSubDict(parser.extra_data, "partials"))
-        case _:
-            raise template.TemplateSyntaxError("'slot' takes one argument: a partial's name")

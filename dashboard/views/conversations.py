@@ -1,10 +1,9 @@
 """A user's conversation: the transcript as a chat, paged, by date range, and its export."""
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseLocation
 
@@ -12,18 +11,20 @@ from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
 from dashboard.html_fast import chat_messages
 from dashboard.list_state import carried_by_conversation, from_conversation
 from dashboard.permissions import requires
-from dashboard.rendering import Screen, export_failed, render_screen, wants_fragment
+from dashboard.rendering import export_failed, render_screen, wants_fragment
 from dashboard.selectors.conversations import (
     RatingLocation,
     conversation_messages,
-    conversation_page,
     rating_location,
 )
-from dashboard.selectors.user_details import user_details
+from dashboard.selectors.user_details import (
+    UserDetails,
+    conversation_with_details,
+    user_details,
+)
 from dashboard.services.transcripts import transcript_lines, transcript_rows
 from technowiz.context import in_this_context
 from technowiz.errors import TechnowizError
-from technowiz.types import ConversationPage
 
 TEMPLATE = "dashboard/conversation_detail.html"
 
@@ -37,19 +38,15 @@ def _context(request: HttpRequest, user_id: str, form: ConversationQueryForm) ->
     }
 
 
-def _person(request: HttpRequest, user_id: str) -> dict:
+def _person(request: HttpRequest, user_id: str, details: UserDetails | None = None) -> dict:
     """The person card and the back link: outside the fragment, so an htmx request
     (pager, range, size) needs neither, nor the user list the card is read from."""
     if wants_fragment(request):
         return {}
     return {
-        "person": user_details(user_id=user_id, conversation_query=request.GET),
+        "person": details or user_details(user_id=user_id, conversation_query=request.GET),
         "back_url": reverse("dashboard:users_list") + "?" + from_conversation(request.GET),
     }
-
-
-def _chat(page: ConversationPage, *, highlight: str) -> SafeString:
-    return chat_messages(page.messages, tz=timezone.get_current_timezone(), highlight=highlight)
 
 
 @require_GET
@@ -57,31 +54,30 @@ def _chat(page: ConversationPage, *, highlight: str) -> SafeString:
 def conversation(request: HttpRequest, user_id: str) -> HttpResponse:
     form = ConversationQueryForm(request.GET)
     context = _context(request, user_id, form)
-    screen = Screen(request, TEMPLATE, fragment="screen", slot="transcript", context=context)
-
-    def frame() -> None:  # while the platform reads the page (the card may ask it too)
-        context.update(_person(request, user_id))
-        screen.render_frame()
-
     if not form.is_valid():
-        frame()
-        return screen.response()
+        context.update(_person(request, user_id))
+        return render_screen(request, TEMPLATE, "screen", context)
     start, end = form.range_utc()
     data = form.cleaned_data
-    try:
-        page = conversation_page(
-            user_id=user_id,
-            start=start,
-            end=end,
-            page=data["page"],
-            size=data["size"],
-            meanwhile=frame,
+    page, details = conversation_with_details(
+        user_id=user_id,
+        # The card's list is asked for too, unless a fragment is all that is shown.
+        conversation_query=QueryDict() if wants_fragment(request) else request.GET,
+        start=start,
+        end=end,
+        page=data["page"],
+        size=data["size"],
+    )
+    context.update(_person(request, user_id, details))
+    if isinstance(page, TechnowizError):
+        context["platform_error"] = page
+    else:
+        tz = timezone.get_current_timezone()
+        highlight = data.get("highlight") or ""
+        context.update(
+            page=page, chat_html=chat_messages(page.messages, tz=tz, highlight=highlight)
         )
-        context["page"] = page
-        context["chat_html"] = screen.piece(_chat(page, highlight=data.get("highlight") or ""))
-    except TechnowizError as error:
-        context["platform_error"] = error
-    return screen.response()
+    return render_screen(request, TEMPLATE, "screen", context)
 
 
 @require_GET

@@ -13,7 +13,7 @@ from dashboard.forms.users import PRESETS, UsersQueryForm
 from dashboard.html_fast import user_rows
 from dashboard.list_state import selection_url, to_conversation, with_defaults
 from dashboard.permissions import requires
-from dashboard.rendering import Screen, export_failed, render_screen
+from dashboard.rendering import export_failed, render_screen
 from dashboard.selectors.users import (
     MatchedSet,
     attribute_names_seen,
@@ -32,31 +32,25 @@ TEMPLATE = "dashboard/users_list.html"
 @requires("view_users")
 def users_list(request: HttpRequest) -> HttpResponse:
     form = UsersQueryForm(with_defaults(request.GET))
-    context = {"form": form, "presets": PRESETS}
-    screen = Screen(request, TEMPLATE, fragment="screen", slot="results", context=context)
-
-    def frame() -> None:  # while the platform answers, if it is asked
-        context["names"] = attribute_names_seen()
-        context["selection"] = selection_get(request.user)
-        screen.render_frame()
-
-    if not (form.is_valid() and form.has_filter()):
-        frame()
-        return screen.response()
-    try:
-        matched = users_matching(
-            user_filter=form.user_filter(), refresh="refresh" in request.GET, meanwhile=frame
-        )
-    except TechnowizError as error:
-        context["platform_error"] = error
-    else:
-        context.update(_results(request, matched, form.cleaned_data, context["selection"], screen))
-    return screen.response()
+    context = {
+        "form": form,
+        "presets": PRESETS,
+        "names": attribute_names_seen(),
+        "selection": selection_get(request.user),
+    }
+    if form.is_valid() and form.has_filter():
+        try:
+            matched = users_matching(
+                user_filter=form.user_filter(), refresh="refresh" in request.GET
+            )
+        except TechnowizError as error:
+            context["platform_error"] = error
+        else:
+            context.update(_results(request, matched, form.cleaned_data, context["selection"]))
+    return render_screen(request, TEMPLATE, "screen", context)
 
 
-def _results(
-    request: HttpRequest, matched: MatchedSet, data: dict, selection: Selection, screen: Screen
-) -> dict:
+def _results(request: HttpRequest, matched: MatchedSet, data: dict, selection: Selection) -> dict:
     """The results' context: the page of users, its rows, the selection, the sort links."""
     if not selection.belongs_to(matched.filter):
         selection = None
@@ -77,7 +71,7 @@ def _results(
     return {
         "matched": matched,
         "result": result,
-        "rows_html": screen.piece(rows_html),
+        "rows_html": rows_html,
         "select_url": select_url,
         "selection": selection,
         "selected_count": selection.count(matched) if selection else 0,

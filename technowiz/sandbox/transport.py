@@ -16,7 +16,6 @@ import time
 
 import httpx
 
-from technowiz.meanwhile import SENT_EVENT
 from technowiz.sandbox.app import SandboxApp
 from technowiz.sandbox.protocol import SandboxRequest
 
@@ -39,9 +38,6 @@ class SandboxTransport(httpx.BaseTransport):
             headers=list(request.headers.multi_items()),
             body=request.read(),
         )
-        trace = request.extensions.get("trace")
-        if trace is not None:  # as httpcore does: the request is out, the server works
-            trace(SENT_EVENT, {"request": request})
         response = self.app.handle(sandbox_request)
         timeouts = request.extensions.get("timeout") or {}
         read_timeout = timeouts.get("read")

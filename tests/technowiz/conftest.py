@@ -11,7 +11,6 @@ import pytest
 
 from technowiz.client import ClientConfig, TechnowizClient, reset_client
 from technowiz.limits import LocalLimiter
-from technowiz.meanwhile import SENT_EVENT
 from technowiz.models import OutboundCall
 
 API_KEY = "tw-SECRET-KEY-4f9a2c77e1b3"
@@ -63,9 +62,6 @@ class FakePlatform:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         request.read()
         self.requests.append(request)
-        trace = request.extensions.get("trace")
-        if trace is not None:  # as httpcore says once a request is on the wire
-            trace(SENT_EVENT, {})
         item = self.script.pop(0) if self.script else self.default
         if isinstance(item, Exception):
             raise item
@@ -102,8 +98,13 @@ def make_client(platform: FakePlatform) -> Iterator[Callable[..., TechnowizClien
 
 
 @pytest.fixture
-def client(make_client: Callable[..., TechnowizClient]) -> TechnowizClient:
+def platform_client(make_client: Callable[..., TechnowizClient]) -> TechnowizClient:
     return make_client()
+
+
+@pytest.fixture
+def client(platform_client: TechnowizClient) -> TechnowizClient:
+    return platform_client
 
 
 @pytest.fixture(autouse=True)

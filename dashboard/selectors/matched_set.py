@@ -1,0 +1,135 @@
+"""A matched set: every user matching a filter, sorted and searched locally."""
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from hashlib import sha256
+
+from technowiz.types import User
+
+SORTS = {
+    "last_active": "Last active, newest first",
+    "-last_active": "Last active, oldest first",
+    "name": "Name, A to Z",
+    "-name": "Name, Z to A",
+}
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """Which users: ``attribute`` equal to any of ``values`` (a union, each user once)."""
+
+    attribute: str
+    values: tuple[str, ...]
+
+    @property
+    def cache_key(self) -> str:
+        digest = sha256(repr((self.attribute, self.values)).encode()).hexdigest()[:32]
+        return f"users:set:{digest}"
+
+    def describe(self) -> str:
+        return f"{self.attribute} = " + " or ".join(f"“{v}”" for v in self.values)
+
+
+@dataclass
+class MatchedSet:
+    """Every user matching a filter, as fetched at ``fetched_at`` (epoch seconds).
+
+    Each sort order and each user's search text are worked out on first use and kept
+    with the set (the set is kept by the process for the next pages).
+    """
+
+    filter: UserFilter
+    users: tuple[User, ...]
+    fetched_at: float
+    _orders: dict[str, tuple[User, ...]] = field(default_factory=dict, repr=False)
+    _texts: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
+
+    def ordered(self, sort: str) -> tuple[User, ...]:
+        """The users in ``sort`` order."""
+        order = self._orders.get(sort)
+        if order is None:
+            order = self._orders[sort] = sort_users(self.users, sort)
+        return order
+
+    def search(self, sort: str, text: str) -> tuple[User, ...]:
+        """Users whose name, phone or user id contains ``text`` (case-insensitive), in
+        ``sort`` order."""
+        needle = text.casefold().strip()
+        ordered = self.ordered(sort)
+        if not needle:
+            return ordered
+        if not self._texts:
+            self._texts = {
+                u.user_id: f"{u.name or ''}\n{u.phone or ''}\n{u.user_id}".casefold()
+                for u in self.users
+            }
+        texts = self._texts
+        return tuple(u for u in ordered if needle in texts[u.user_id])
+
+    def find(self, user_id: str) -> User | None:
+        return next((u for u in self.users if u.user_id == user_id), None)
+
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def sort_users(users: Sequence[User], sort: str) -> tuple[User, ...]:
+    """``users`` in ``sort`` order (a key of ``SORTS``); ties broken by user id."""
+    if sort.lstrip("-") == "name":
+        # Users without a name go last in both directions.
+        named = sorted(
+            (u for u in users if u.name),
+            key=lambda u: (u.name.casefold(), u.user_id),
+            reverse=sort.startswith("-"),
+        )
+        return (*named, *(u for u in users if not u.name))
+    newest_first = not sort.startswith("-")
+    return tuple(
+        sorted(users, key=lambda u: (u.last_active_at or _EPOCH, u.user_id), reverse=newest_first)
+    )
+
+
+@dataclass(frozen=True)
+class UsersPage:
+    """One page of a matched set after local search and sort."""
+
+    users: tuple[User, ...]
+    total_matched: int
+    total_found: int
+    page: int
+    page_count: int
+    size: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.page_count
+
+    @property
+    def first_index(self) -> int:
+        return 0 if not self.users else (self.page - 1) * self.size + 1
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.size + len(self.users)
+
+
+def users_page(*, matched: MatchedSet, search: str, sort: str, page: int, size: int) -> UsersPage:
+    """Page ``page`` (clamped to the last page) of the matched set, searched and sorted locally."""
+    found = matched.search(sort, search)
+    page_count = max(1, -(-len(found) // size))
+    page = min(page, page_count)
+    start = (page - 1) * size
+    return UsersPage(
+        users=found[start : start + size],
+        total_matched=len(matched.users),
+        total_found=len(found),
+        page=page,
+        page_count=page_count,
+        size=size,
+    )
