@@ -3,12 +3,8 @@
 The live platform is looser than its docs (TECHNOWIZ_API.md, "Variations"): status
 ``message`` for ``desc``; ``conversations`` for ``messages``; missing totals;
 ``message_type``/``response``; lower-case senders; ISO timestamp strings. Unknown
-extra keys are ignored; a missing required key is an :class:`UnexpectedResponse`.
-
-Users and messages in the documented shape take a fast path (``_documented_*``,
-hot: hundreds per page); anything else goes through the general code (``_any_*``),
-which gives the same results. tests/technowiz/test_parsing_speed_equivalence.py
-checks the fast paths against the general code (the fast paths switched off).
+extra keys are ignored; a missing required key or an unreadable value is an
+:class:`UnexpectedResponse`, never a crash.
 """
 
 from __future__ import annotations
@@ -16,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import fields
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -94,103 +89,17 @@ def _as_int(value: Any) -> int | None:
 
 
 def _as_str(value: Any) -> str | None:
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, str):
+    if value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
 
 
-# Bound once: called for every message and user. Hot paths pass ``tz`` positionally,
-# which the C implementation parses faster than the keyword (same function, same result).
-_fromtimestamp = datetime.fromtimestamp
-# The fast paths build their frozen dataclasses by setting the slots directly: the
-# generated ``__init__`` of a frozen dataclass goes through ``object.__setattr__`` once
-# a field, twice the cost (1.2 against 0.5 us a message). The setters are taken from
-# ``fields()`` in order, so a field added, removed or moved changes them too; a test
-# compares what they build with what the constructor builds.
-_new = object.__new__
-(
-    _msg_id,
-    _msg_at,
-    _msg_sender,
-    _msg_type,
-    _msg_text,
-    _msg_agent,
-    _msg_payload,
-    _msg_url,
-    _msg_mime,
-) = (getattr(Message, f.name).__set__ for f in fields(Message))
-(
-    _user_id,
-    _user_name,
-    _user_channel,
-    _user_phone,
-    _user_email,
-    _user_created,
-    _user_active,
-    _user_attrs,
-) = (getattr(User, f.name).__set__ for f in fields(User))
-
-
-def _message(
-    message_id: str,
-    timestamp: datetime,
-    sender: str,
-    kind: str,
-    text: str | None,
-    agent_name: str | None,
-    payload: Mapping[str, object],
-    file_url: str | None,
-    file_mime: str | None,
-) -> Message:
-    """``Message(...)`` with every field given positionally, for the fast path."""
-    message = _new(Message)
-    _msg_id(message, message_id)
-    _msg_at(message, timestamp)
-    _msg_sender(message, sender)
-    _msg_type(message, kind)
-    _msg_text(message, text)
-    _msg_agent(message, agent_name)
-    _msg_payload(message, payload)
-    _msg_url(message, file_url)
-    _msg_mime(message, file_mime)
-    return message
-
-
-def _user(
-    user_id: str,
-    name: str | None,
-    channel: str,
-    phone: str | None,
-    email: str | None,
-    created_at: datetime | None,
-    last_active_at: datetime | None,
-    attributes: Mapping[str, str],
-) -> User:
-    """``User(...)`` with every field given positionally, for the fast path."""
-    user = _new(User)
-    _user_id(user, user_id)
-    _user_name(user, name)
-    _user_channel(user, channel)
-    _user_phone(user, phone)
-    _user_email(user, email)
-    _user_created(user, created_at)
-    _user_active(user, last_active_at)
-    _user_attrs(user, attributes)
-    return user
-
-
-# The fast paths take epoch ms in [0, this] (1970 to the end of year 9999) as they are;
-# anything else goes through parse_time, which turns what datetime refuses into a typed
-# error (a huge number or NaN from the platform must not become a 500 page).
 # A day inside datetime's limits at both ends, so that every time accepted can be shown
 # in any time zone (offsets are under a day) without overflowing.
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
-_MAX_MS = 253_402_214_399_999  # _LATEST in epoch ms
 
 
 def _in_range(moment: datetime) -> datetime:
@@ -200,6 +109,7 @@ def _in_range(moment: datetime) -> datetime:
 
 
 def _from_epoch_ms(value: float) -> datetime:
+    # A huge number or NaN from the platform is a typed error, not a 500 page.
     try:
         return _in_range(datetime.fromtimestamp(value / 1000, tz=UTC))
     except (OverflowError, OSError, ValueError):
@@ -208,8 +118,6 @@ def _from_epoch_ms(value: float) -> datetime:
 
 def parse_time(value: Any) -> datetime | None:
     """Epoch milliseconds (int or digit string) or an ISO-8601 string, as aware UTC."""
-    if type(value) is int:  # the documented shape: fast path
-        return _from_epoch_ms(value)
     if value is None or value == "":
         return None
     number = _as_int(value)
@@ -252,7 +160,7 @@ def _require(obj: Mapping[str, Any], *keys: str) -> Any:
 
 
 def _object(value: Any, what: str) -> Mapping[str, Any]:
-    if type(value) is not dict and not isinstance(value, Mapping):
+    if not isinstance(value, Mapping):
         raise UnexpectedResponse(detail=f"{what} is not an object")
     return value
 
@@ -261,63 +169,11 @@ def _object(value: Any, what: str) -> Mapping[str, Any]:
 
 
 def parse_user(raw: Any) -> User:
-    """One user of ``/users``; attribute values become strings."""
-    if type(raw) is dict:
-        user = _documented_user(raw)
-        if user is not None:
-            return user
-    return _any_user(raw)
+    """One user of ``/users``, whatever spelling the platform used.
 
-
-def _documented_user(obj: dict[str, Any]) -> User | None:
-    """The documented shape of a user, built without the general helpers, or None.
-
-    Fast path for the hot ``/users`` answer (hundreds of users): every documented
-    key present, with exact JSON types (str or null strings, int epoch ms, a dict
-    of attributes), which the general code would pass through unchanged. Anything
-    else (``userId``, ``phone``, numbers, ISO times, a missing key) is None and
-    :func:`_any_user` decides, errors included.
+    Attribute values that are not strings become their JSON text, so ``attributes``
+    maps text to text whatever the platform sent.
     """
-    try:  # every documented key present, else the general path
-        user_id = obj["user_id"]
-        name = obj["name"]
-        channel = obj["channel"]
-        phone = obj["phone_no"]
-        email = obj["email"]
-        created_at = obj["created_at"]
-        last_active_at = obj["last_active_at"]
-        attributes = obj["attributes"]
-    except KeyError:
-        return None
-    if (
-        type(user_id) is not str
-        or (type(name) is not str and name is not None)
-        or (type(channel) is not str and channel is not None)
-        or (type(phone) is not str and phone is not None)
-        or (email is not None and type(email) is not str)
-        or type(created_at) is not int
-        or type(last_active_at) is not int
-        or not 0 <= created_at <= _MAX_MS
-        or not 0 <= last_active_at <= _MAX_MS
-        or type(attributes) is not dict
-    ):
-        return None
-    return _user(
-        user_id,
-        name,
-        channel or "",
-        phone or None,
-        email or None,
-        _fromtimestamp(created_at / 1000, UTC),
-        _fromtimestamp(last_active_at / 1000, UTC),
-        MappingProxyType(  # the same conversion as _any_user
-            {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in attributes.items()}
-        ),
-    )
-
-
-def _any_user(raw: Any) -> User:
-    """Any accepted spelling of a user (the general, slower path)."""
     obj = _object(raw, "user")
     attributes = obj.get("attributes") or {}
     if not isinstance(attributes, Mapping):
@@ -344,80 +200,15 @@ def parse_users(payload: Any) -> list[User]:
         return []
     if not isinstance(payload, list):
         raise UnexpectedResponse(detail="users is not a list")
-    users = []
-    for item in payload:
-        user = _documented_user(item) if type(item) is dict else None
-        users.append(user if user is not None else _any_user(item))
-    return users
+    return [parse_user(item) for item in payload]
 
 
 def parse_message(raw: Any, index: int = 0) -> Message:
-    """One conversation message, whatever spelling the platform used."""
-    if type(raw) is dict:
-        message = _documented_message(raw)
-        if message is not None:
-            return message
-    return _any_message(raw, index)
+    """One conversation message, whatever spelling the platform used.
 
-
-def _documented_message(obj: dict[str, Any]) -> Message | None:
-    """The documented shape of a message, built without the general helpers, or None.
-
-    Fast path for the hot conversation page (500 messages): every documented key
-    present, int epoch ms, an upper-case sender, non-empty str ``type`` and
-    ``message_id``, str-or-null ``text``/``agent_name``, dict-or-null ``payload``,
-    no ``file``; for these the general code gives exactly this. Anything else
-    (``message_type``, ``response``, lower-case senders, ISO times, files, missing
-    ids or keys) is None and :func:`_any_message` decides, errors included.
+    A message without an id gets one from its time and its place on the page
+    (``index``), so the dashboard can still tell messages apart.
     """
-    try:  # every documented key present, else the general path
-        stamp = obj["timestamp"]
-        sender = obj["sender"]
-        kind = obj["type"]
-        message_id = obj["message_id"]
-        text = obj["text"]
-        agent_name = obj["agent_name"]
-        payload = obj["payload"]
-    except KeyError:
-        return None
-    if (
-        type(stamp) is not int
-        or not 0 <= stamp <= _MAX_MS
-        or type(sender) is not str
-        or sender not in _SENDERS
-        or type(kind) is not str
-        or not kind
-        or type(message_id) is not str
-        or not message_id
-        or (type(text) is not str and text is not None)
-        or (agent_name is not None and type(agent_name) is not str)
-        or (payload is not None and type(payload) is not dict)
-        or "file" in obj
-    ):
-        return None
-    file_url = None
-    if payload:
-        url = payload.get("url")
-        if isinstance(url, str):
-            file_url = url
-        frozen = MappingProxyType(dict(payload))
-    else:
-        frozen = _NO_PAYLOAD
-    return _message(
-        message_id,
-        _fromtimestamp(stamp / 1000, UTC),  # timestamp
-        sender,  # type: ignore[arg-type]
-        kind.strip().upper(),  # type
-        text,
-        agent_name,
-        frozen,  # payload
-        file_url,
-        None,  # file_mime
-    )
-
-
-def _any_message(raw: Any, index: int) -> Message:
-    """Any accepted spelling of a message (the general, slower path)."""
     obj = _object(raw, "message")
     timestamp = parse_time(_require(obj, "timestamp", "created_at", "time"))
     if timestamp is None:  # an empty string: no time at all
@@ -466,23 +257,19 @@ def parse_conversation(
         raw_messages = []
     if not isinstance(raw_messages, list):
         raise UnexpectedResponse(detail="messages is not a list")
-    # Same order as before: the page fields, then the messages (first error wins).
     page_user_id = _as_str(obj.get("user_id")) or user_id
     page_number = _as_int(obj.get("page_number", obj.get("page"))) or page
     size = _as_int(obj.get("page_size")) or page_size
     total_records = _as_int(obj.get("total_records"))
     total_pages = _as_int(obj.get("total_pages"))
-    messages = []
-    for index, item in enumerate(raw_messages):
-        message = _documented_message(item) if type(item) is dict else None
-        messages.append(message if message is not None else _any_message(item, index))
+    messages = tuple(parse_message(item, index) for index, item in enumerate(raw_messages))
     return ConversationPage(
         user_id=page_user_id,
         page=page_number,
         page_size=size,
         total_records=total_records,
         total_pages=total_pages,
-        messages=tuple(messages),
+        messages=messages,
     )
 
 

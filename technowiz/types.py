@@ -1,4 +1,4 @@
-"""Typed results of the Technowiz client: frozen dataclasses, no JSON past this line."""
+"""Typed results of the Technowiz client: dataclasses, no JSON past this line."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ KNOWN_MESSAGE_TYPES = frozenset(
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class User:
     """A bot user as the platform knows them."""
 
@@ -50,7 +50,7 @@ class User:
         return bool(self.phone)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Message:
     """One message of a conversation; ``text`` is data typed by a person, never HTML."""
 

@@ -35,9 +35,3 @@ def test_has_next(kwargs, expected):
 def test_can_receive_whatsapp():
     assert User("1", None, "whatsapp", "+91", None, None, None, {}).can_receive_whatsapp
     assert not User("w", None, "web", None, "a@b", None, None, {}).can_receive_whatsapp
-
-
-def test_results_are_frozen():
-    user = User("1", None, "web", None, None, None, None, {})
-    with pytest.raises(AttributeError):
-        user.name = "x"  # type: ignore[misc]
