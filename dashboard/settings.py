@@ -133,8 +133,7 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Read by the test runner on PostgreSQL too; harmless elsewhere.
     DATABASES["default"].setdefault("TEST", {})
-# Keep connections between requests: opening one (on SQLite, with its PRAGMAs) cost
-# 0.5-1 ms a request (bench/pages.py).
+# Keep connections between requests (Django's persistent connections).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -4,8 +4,6 @@ import zoneinfo
 
 from django import forms
 
-from dashboard.forms.widgets import QuickSelect
-
 # Real places ("Area/City") and UTC; not aliases such as "localtime" or "Factory".
 _ZONES = [
     *sorted(
@@ -19,7 +17,6 @@ _ZONES = [
 
 class PersonSettingsForm(forms.Form):
     time_zone = forms.ChoiceField(
-        widget=QuickSelect,
         label="Your time zone",
         choices=[("", "The site's time zone")] + [(z, z.replace("_", " ")) for z in _ZONES],
         required=False,

@@ -136,7 +136,7 @@ def audit_export_rows(*, calls: Any, tz: Any) -> Iterator[list[object]]:
         ]
 
 
-#: Rows a visit of the audit screen seals itself (~40 ms); a task seals the rest.
+#: Rows a visit of the audit screen seals itself; a task seals the rest.
 PAGE_SEAL_ROWS = 1_000
 
 

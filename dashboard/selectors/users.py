@@ -3,9 +3,9 @@
 A matched set (every user matching an attribute filter) comes from the platform in one
 call per value, with no paging: possibly tens of thousands of users. It is kept in the
 shared cache (every process sees it) for ``USERS_CACHE_SECONDS``, written by the request
-that fetched it. Each process also keeps the decoded sets it served last: unpickling
-50,000 users on every page would cost more than the 30 ms a page may take
-(BENCHMARKS.md), and paging, sorting and searching then cost no platform call.
+that fetched it. Each process also keeps the decoded sets it served last, because
+unpickling a big set on every page would be slower than a person waits for a page
+(BENCHMARKS.md); paging, sorting and searching then cost no platform call.
 """
 
 import threading

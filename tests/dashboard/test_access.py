@@ -284,36 +284,3 @@ def test_settings_offer_real_places_only(agent_client):
     assert '"Factory"' not in page and '"localtime"' not in page
     assert 'aria-describedby="id_time_zone_helptext"' in page
     assert 'id="id_time_zone_helptext"' in page
-
-
-@pytest.mark.parametrize(
-    "data",
-    [None, {"time_zone": "Asia/Kolkata"}, {"time_zone": "Mars/Olympus"}, {"time_zone": ""}],
-)
-def test_the_time_zone_list_is_the_markup_django_would_render(data):
-    import re
-
-    from django import forms
-
-    from dashboard.forms.account import PersonSettingsForm
-
-    def markup(widget: forms.Widget) -> str:
-        form = PersonSettingsForm(data)
-        form.is_valid()
-        field = form["time_zone"]
-        field.field.widget = widget
-        widget.choices = field.field.choices
-        return re.sub(r">\s+<", "><", str(field)).strip()
-
-    def parts(html: str) -> tuple[set[str], str]:
-        """The select's attributes (in any order) and everything after its opening tag."""
-        opening, rest = html.split(">", 1)
-        return set(re.findall(r'[\w-]+(?:="[^"]*")?', opening.removeprefix("<select"))), rest
-
-    ours = markup(PersonSettingsForm.base_fields["time_zone"].widget.__class__())
-    assert parts(ours) == parts(markup(forms.Select()))
-    assert ours.count("<option") == len(PersonSettingsForm.base_fields["time_zone"].choices)
-    if data and data["time_zone"] == "Mars/Olympus":
-        assert 'aria-invalid="true"' in ours and "id_time_zone_error" in ours
-    if data and data["time_zone"] == "Asia/Kolkata":
-        assert '<option value="Asia/Kolkata" selected>' in ours

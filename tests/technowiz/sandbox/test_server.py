@@ -76,10 +76,9 @@ def test_multipart_broadcast_over_http(http, app):
 
 
 def test_stall_is_a_real_read_timeout(http):
-    started = time.perf_counter()
+    # A read timeout, not the dropped connection that ends the 5 s stall.
     with pytest.raises(httpx.ReadTimeout):
         http.get(USERS, params=FEEDBACK_1, headers={"X-Sandbox-Fault": "timeout=5"}, timeout=0.2)
-    assert time.perf_counter() - started < 2.0
     assert http.get(USERS, params=FEEDBACK_1).status_code == 200
 
 
@@ -117,6 +116,17 @@ def test_concurrent_clients_with_latency(data):
     app = SandboxApp(
         api_key=KEY, customer_id=CUSTOMER, bot_key=BOT, data=data, faults=Faults("latency=20")
     )
+    # The first eight requests are answered only once all eight are in: a server that
+    # handled one at a time would break the barrier (after 10 s) and answer 500s.
+    together = threading.Barrier(8, timeout=10)
+    handle = app.handle
+
+    def handle_together(request):
+        if together.n_waiting or not together.broken and app.stats.requests < 8:
+            together.wait()
+        return handle(request)
+
+    app.handle = handle_together
     with SandboxServer(app) as server:
 
         def worker(_: int) -> list[int]:
@@ -125,12 +135,10 @@ def test_concurrent_clients_with_latency(data):
                     c.get(conversations_path(data.example_user_id)).status_code for _ in range(25)
                 ]
 
-        started = time.perf_counter()
         with ThreadPoolExecutor(8) as pool:
             results = [s for batch in pool.map(worker, range(8)) for s in batch]
-        elapsed = time.perf_counter() - started
     assert results == [200] * 200
-    assert elapsed < 3.0  # 200 requests at 20 ms over 8 clients: ~0.6 s ideal
+    assert not together.broken
     assert app.stats.requests == 200
 
 
@@ -155,11 +163,9 @@ def test_stop_wakes_a_stalled_handler(app):
     while not app.stats.by_status.get("timeout"):  # the handler is in its stall
         assert time.monotonic() < deadline, "the request never reached the sandbox"
         time.sleep(0.01)
-    started = time.perf_counter()
     server.stop()
-    thread.join(5)
+    thread.join(20)  # the stall is 30 s: only stop() can end the request sooner
     assert not thread.is_alive() and errors
-    assert time.perf_counter() - started < 3.0
 
 
 def test_command_serves_and_stops_on_sigterm():
