@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseLocation
 
 from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
-from dashboard.html_fast import chat_messages
 from dashboard.list_state import carried_by_conversation, from_conversation
+from dashboard.lists.transcript import chat_messages
 from dashboard.permissions import requires
 from dashboard.rendering import export_failed, render_screen, wants_fragment
 from dashboard.selectors.conversations import (

@@ -10,8 +10,8 @@ from django_htmx.http import HttpResponseLocation
 
 from dashboard.csv_export import csv_rows
 from dashboard.forms.users import PRESETS, UsersQueryForm
-from dashboard.html_fast import user_rows
 from dashboard.list_state import selection_url, to_conversation, with_defaults
+from dashboard.lists.users_table import user_rows
 from dashboard.permissions import requires
 from dashboard.rendering import export_failed, render_screen
 from dashboard.selectors.users import (

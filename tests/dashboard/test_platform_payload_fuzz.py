@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.html_fast import chat_messages, user_rows
+from dashboard.lists.transcript import chat_messages
+from dashboard.lists.users_table import user_rows
 from technowiz.errors import UnexpectedResponse
 from technowiz.parsing import parse_conversation, parse_users
 
