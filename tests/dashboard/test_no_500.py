@@ -79,4 +79,10 @@ def test_conversation_pages_never_fail(agent_client, sandbox, pairs, user_id):
         response = agent_client.get(f"/users/{user_id}/conversation/{suffix}?{_query(pairs)}")
         assert response.status_code in (200, 302, 400, 404, 502), (suffix, pairs)
         if response.status_code == 200 and suffix != "export/":
-            assert b"Traceback" not in response.content
+            # A real screen: the transcript, or words that say why there is none.
+            html = response.content.decode()
+            assert 'id="conversation-screen"' in html, (suffix, pairs)
+            assert any(
+                marker in html
+                for marker in ('class="chat"', 'role="alert"', 'role="status"', "No messages on")
+            ), (suffix, pairs)

@@ -102,11 +102,6 @@ def platform_client(make_client: Callable[..., TechnowizClient]) -> TechnowizCli
     return make_client()
 
 
-@pytest.fixture
-def client(platform_client: TechnowizClient) -> TechnowizClient:
-    return platform_client
-
-
 @pytest.fixture(autouse=True)
 def _fresh_process_client() -> Iterator[None]:
     reset_client()

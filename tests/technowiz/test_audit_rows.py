@@ -71,11 +71,11 @@ def test_completion_is_one_compare_and_set():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_deleted_acting_user_keeps_the_snapshot_without_the_link(client, platform):
+def test_a_deleted_acting_user_keeps_the_snapshot_without_the_link(platform_client, platform):
     platform.script.append(ok({"count": 0, "users": []}))
     missing = Actor(user_id=987654, username="gone", origin="web:r1")
     with acting_as(missing):
-        client.users_by_attribute("feedback", "1")
+        platform_client.users_by_attribute("feedback", "1")
     [row] = rows()
     assert (row.user_id, row.username, row.origin, row.outcome) == (None, "gone", "web:r1", "ok")
 

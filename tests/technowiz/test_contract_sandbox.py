@@ -28,15 +28,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[SandboxApp, SandboxServer]]:
+def sandbox_stack() -> Iterator[tuple[SandboxApp, SandboxServer]]:
     app = SandboxApp(api_key=API_KEY, customer_id=CUSTOMER, bot_key=BOT, faults=Faults())
     with SandboxServer(app) as server:
         yield app, server
 
 
 @pytest.fixture
-def app(sandbox) -> SandboxApp:
-    app, _server = sandbox
+def app(sandbox_stack) -> SandboxApp:
+    app, _server = sandbox_stack
     app.reset()
     app.faults.clear_script()
     app.faults.configure("")
@@ -44,8 +44,8 @@ def app(sandbox) -> SandboxApp:
 
 
 @pytest.fixture
-def http_client(sandbox, app) -> Iterator[Any]:
-    _app, server = sandbox
+def http_client(sandbox_stack, app) -> Iterator[Any]:
+    _app, server = sandbox_stack
     built: list[TechnowizClient] = []
 
     def make(**overrides: Any) -> TechnowizClient:
@@ -291,8 +291,8 @@ def test_html500_and_malformed_over_http(live, app):
     assert outcomes == [(500, "server_error")] * 3 + [(200, "server_error")]
 
 
-def test_control_endpoint_fault_script(sandbox, live, app):
-    _app, server = sandbox
+def test_control_endpoint_fault_script(sandbox_stack, live, app):
+    _app, server = sandbox_stack
     answer = httpx.post(
         f"{server.url}/__sandbox__/faults",
         json={"script": ["status=429;retry_after=1"]},

@@ -37,11 +37,11 @@ def person():
 
 
 @pytest.mark.parametrize("code,desc,cls,words", CODES)
-def test_documented_code(client, platform, person, code, desc, cls, words):
+def test_documented_code(platform_client, platform, person, code, desc, cls, words):
     platform.script.append(fail(code, desc, "it broke"))
     actor = Actor(user_id=person.pk, username="maya", origin="web:req-1")
     with acting_as(actor), pytest.raises(cls) as info:
-        client.conversation("919812345678")
+        platform_client.conversation("919812345678")
     error = info.value
     assert words in error.message and API_KEY not in error.message
     assert error.code == code and error.status == 400
@@ -54,20 +54,22 @@ def test_documented_code(client, platform, person, code, desc, cls, words):
     assert_no_key(row)
 
 
-def test_broadcast_failure_2000(client, platform):
+def test_broadcast_failure_2000(platform_client, platform):
     platform.script.append(fail(2000, "FAILURE", "boom", status=500))
     with pytest.raises(errors.BroadcastFailure) as info:
-        client.broadcast("b1", template_name="t", language="en", rows=[("+919812345678", [])])
+        platform_client.broadcast(
+            "b1", template_name="t", language="en", rows=[("+919812345678", [])]
+        )
     assert "may not have been sent" in info.value.message
     [row] = rows()
     assert row.outcome == "server_error" and row.status == 500 and row.platform_code == 2000
     assert row.action == "broadcast.send"
 
 
-def test_1002_on_users_search_speaks_of_configuration(client, platform):
+def test_1002_on_users_search_speaks_of_configuration(platform_client, platform):
     platform.script.append(fail(1002, "INVALID_BOT_OR_CUSTOMER_ID"))
     with pytest.raises(errors.UnknownBotOrCustomer) as info:
-        client.users_by_attribute("feedback", "1")
+        platform_client.users_by_attribute("feedback", "1")
     assert "customer id or bot key" in info.value.message
 
 
@@ -81,13 +83,13 @@ HTTP = [
 
 
 @pytest.mark.parametrize("status,cls,words,outcome,endpoint", HTTP)
-def test_http_failure(client, platform, status, cls, words, outcome, endpoint):
+def test_http_failure(platform_client, platform, status, cls, words, outcome, endpoint):
     platform.script.append(httpx.Response(status, text=f"nope {API_KEY}"))
     with pytest.raises(cls) as info:
         if endpoint == "users":
-            client.users_by_attribute("feedback", "1")
+            platform_client.users_by_attribute("feedback", "1")
         else:
-            client.trigger_flow("no_such_flow", phone="+919812345678")
+            platform_client.trigger_flow("no_such_flow", phone="+919812345678")
     assert words in info.value.message and API_KEY not in str(info.value)
     [row] = rows()
     assert row.status == status and row.outcome == outcome and row.duration_ms > 0
@@ -95,39 +97,39 @@ def test_http_failure(client, platform, status, cls, words, outcome, endpoint):
     assert_no_key(row)
 
 
-def test_platform_echoing_the_key_is_redacted(client, platform):
+def test_platform_echoing_the_key_is_redacted(platform_client, platform):
     platform.script.append(fail(4242, "ODD", f"bad key {API_KEY}"))
     with pytest.raises(errors.GenericClientError) as info:
-        client.users_by_attribute("feedback", "1")
+        platform_client.users_by_attribute("feedback", "1")
     assert API_KEY not in info.value.message and API_KEY not in (info.value.detail or "")
     assert_no_key(rows()[0])
 
 
-def test_429_without_retry_after_on_post(client, platform):
+def test_429_without_retry_after_on_post(platform_client, platform):
     platform.script.append(httpx.Response(429, headers={"Retry-After": "7"}))
     with pytest.raises(errors.RateLimited) as info:
-        client.trigger_flow("f", phone="+919812345678")
+        platform_client.trigger_flow("f", phone="+919812345678")
     assert info.value.retry_after == 7.0 and "7 seconds" in info.value.message
     [row] = rows()
     assert row.status == 429 and row.retry_after == 7.0 and row.outcome == "client_error"
 
 
-def test_connect_error_is_network_error(client, platform):
+def test_connect_error_is_network_error(platform_client, platform):
     platform.default = lambda request: (_ for _ in ()).throw(
         httpx.ConnectError("refused", request=request)
     )
     with pytest.raises(errors.NetworkError) as info:
-        client.trigger_flow("f", phone="+919812345678")
+        platform_client.trigger_flow("f", phone="+919812345678")
     assert "could not connect" in info.value.message
     assert [r.outcome for r in rows()] == ["network_error"]
 
 
-def test_no_httpx_exception_escapes(client, platform):
+def test_no_httpx_exception_escapes(platform_client, platform):
     platform.default = lambda request: (_ for _ in ()).throw(
         httpx.RemoteProtocolError("eof", request=request)
     )
     with pytest.raises(errors.TechnowizError) as info:
-        client.trigger_flow("f", phone="+919812345678")
+        platform_client.trigger_flow("f", phone="+919812345678")
     assert not isinstance(info.value, httpx.HTTPError)
     assert info.value.outcome == "unknown"
     assert rows()[0].outcome == "unknown"

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.django_db
 BASE = f"/customer/{CUSTOMER}/bot/{BOT}"
 
 
-def test_users_request_and_auth_header(client, platform):
+def test_users_request_and_auth_header(platform_client, platform):
     platform.script.append(ok({"count": 0, "users": []}))
-    client.users_by_attribute("feedback", "1")
+    platform_client.users_by_attribute("feedback", "1")
     request = platform.requests[0]
     assert request.method == "GET"
     assert request.url.path == f"/bot-api/v1.0{BASE}/users"
@@ -36,10 +36,10 @@ def test_users_request_and_auth_header(client, platform):
     assert row.path_template == "/bot-api/v1.0/customer/{customer_id}/bot/{bot_key}/users"
 
 
-def test_conversation_dates_become_utc_epoch_ms(client, platform):
+def test_conversation_dates_become_utc_epoch_ms(platform_client, platform):
     platform.script.append(ok({"messages": []}))
     ist = timezone(timedelta(hours=5, minutes=30))
-    client.conversation(
+    platform_client.conversation(
         "919812345678",
         start=datetime(2025, 11, 13, 5, 30, tzinfo=ist),
         end=datetime(2025, 11, 14, tzinfo=UTC),
@@ -58,21 +58,21 @@ def test_conversation_dates_become_utc_epoch_ms(client, platform):
     assert row.path_template.endswith("/channel-user/{user_id}/conversations")
 
 
-def test_naive_datetime_refused_before_sending(client, platform):
+def test_naive_datetime_refused_before_sending(platform_client, platform):
     with pytest.raises(InvalidRequest):
-        client.conversation("u1", start=datetime(2025, 1, 1))
+        platform_client.conversation("u1", start=datetime(2025, 1, 1))
     assert platform.requests == [] and OutboundCall.objects.count() == 0
 
 
-def test_user_id_is_escaped_in_path(client, platform):
+def test_user_id_is_escaped_in_path(platform_client, platform):
     platform.script.append(ok({"messages": []}))
-    client.conversation("web/../4f1c")
+    platform_client.conversation("web/../4f1c")
     assert (
         "/channel-user/web%2F..%2F4f1c/conversations" in platform.requests[0].url.raw_path.decode()
     )
 
 
-def test_broadcast_builds_csv_and_template_payload(client, platform):
+def test_broadcast_builds_csv_and_template_payload(platform_client, platform):
     platform.script.append(
         ok(
             {
@@ -82,7 +82,7 @@ def test_broadcast_builds_csv_and_template_payload(client, platform):
             }
         )
     )
-    receipt = client.broadcast(
+    receipt = platform_client.broadcast(
         "nov-apology-1",
         template_name="feedback_followup",
         language="en",
@@ -120,25 +120,27 @@ def test_broadcast_builds_csv_and_template_payload(client, platform):
     assert "+919812345678" not in json.dumps(row.body_summary)
 
 
-def test_broadcast_over_10000_rows_refused_before_sending(client, platform):
+def test_broadcast_over_10000_rows_refused_before_sending(platform_client, platform):
     with pytest.raises(InvalidRequest) as info:
-        client.broadcast("big", template_name="t", language="en", rows=[("+9100000", [])] * 10_001)
+        platform_client.broadcast(
+            "big", template_name="t", language="en", rows=[("+9100000", [])] * 10_001
+        )
     assert isinstance(info.value, ValueError)
     assert "10,000" in info.value.message
     assert platform.requests == [] and OutboundCall.objects.count() == 0
 
 
 @pytest.mark.parametrize("bad", ["", "has space", "x" * 65, "semi;colon"])
-def test_broadcast_id_validated(client, platform, bad):
+def test_broadcast_id_validated(platform_client, platform, bad):
     with pytest.raises(InvalidRequest):
-        client.broadcast(bad, template_name="t", language="en", rows=[("+91", [])])
+        platform_client.broadcast(bad, template_name="t", language="en", rows=[("+91", [])])
     assert platform.requests == []
 
 
-def test_flow_trigger_body_and_masked_phone(client, platform):
+def test_flow_trigger_body_and_masked_phone(platform_client, platform):
     platform.script.append(ok(True))
     assert (
-        client.trigger_flow(
+        platform_client.trigger_flow(
             "callback_flow", phone="+919812345678", attributes={"order_id": "A-1009"}
         )
         is None
@@ -160,9 +162,9 @@ def test_flow_trigger_body_and_masked_phone(client, platform):
     assert row.action == "flow.trigger" and row.method == "POST"
 
 
-def test_flow_attributes_may_not_override_user_fields(client, platform):
+def test_flow_attributes_may_not_override_user_fields(platform_client, platform):
     with pytest.raises(InvalidRequest):
-        client.trigger_flow("f", phone="+91", attributes={"user.phone_no": "+1"})
+        platform_client.trigger_flow("f", phone="+91", attributes={"user.phone_no": "+1"})
     assert platform.requests == []
 
 

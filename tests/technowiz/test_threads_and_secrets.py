@@ -26,17 +26,19 @@ from .conftest import API_KEY, BOT, CUSTOMER, config
 pytestmark = pytest.mark.server
 
 
-def _one_call(client: TechnowizClient, i: int, phones: list[str]) -> str:
+def _one_call(platform_client: TechnowizClient, i: int, phones: list[str]) -> str:
     try:
         kind = i % 4
         if kind == 0:
-            client.users_by_attribute("feedback", str(1 + i % 5))
+            platform_client.users_by_attribute("feedback", str(1 + i % 5))
         elif kind == 1:
-            client.conversation(SandboxData.build().example_user_id, page=1 + i % 3, page_size=20)
+            platform_client.conversation(
+                SandboxData.build().example_user_id, page=1 + i % 3, page_size=20
+            )
         elif kind == 2:
-            client.trigger_flow("callback_request", phone=phones[i % len(phones)])
+            platform_client.trigger_flow("callback_request", phone=phones[i % len(phones)])
         else:
-            client.conversation("nobody-" + str(i))  # 1002
+            platform_client.conversation("nobody-" + str(i))  # 1002
         return "ok"
     except errors.TechnowizError as exc:
         return type(exc).__name__

@@ -38,29 +38,29 @@ def msg(**fields):
     return base
 
 
-def test_status_message_instead_of_desc(client, platform):
+def test_status_message_instead_of_desc(platform_client, platform):
     platform.script.append(
         httpx.Response(
             400, json={"status": {"code": 1001, "message": "INVALID_INPUT"}, "errorDetails": "x"}
         )
     )
     with pytest.raises(Exception) as info:
-        client.users_by_attribute("feedback", "1")
+        platform_client.users_by_attribute("feedback", "1")
     assert info.value.code == 1001
     assert "INVALID_INPUT" in info.value.detail
 
 
-def test_success_status_message_instead_of_desc(client, platform):
+def test_success_status_message_instead_of_desc(platform_client, platform):
     platform.script.append(
         httpx.Response(
             200,
             json={"status": {"code": 1000, "message": "SUCCESS"}, "responseObject": {"users": []}},
         )
     )
-    assert client.users_by_attribute("feedback", "1") == []
+    assert platform_client.users_by_attribute("feedback", "1") == []
 
 
-def test_conversations_key_instead_of_messages(client, platform):
+def test_conversations_key_instead_of_messages(platform_client, platform):
     platform.script.append(
         ok(
             {
@@ -73,25 +73,25 @@ def test_conversations_key_instead_of_messages(client, platform):
             }
         )
     )
-    page = client.conversation("u1", page_size=50)
+    page = platform_client.conversation("u1", page_size=50)
     assert [m.message_id for m in page.messages] == ["m-1"]
 
 
-def test_missing_totals_short_page_is_last(client, platform):
+def test_missing_totals_short_page_is_last(platform_client, platform):
     platform.script.append(conversation([msg(), msg(message_id="m-2")]))
-    page = client.conversation("919812345678", page_size=50)
+    page = platform_client.conversation("919812345678", page_size=50)
     assert page.total_records is None and page.total_pages is None
     assert page.has_next is False
 
 
-def test_missing_totals_full_page_has_next(client, platform):
+def test_missing_totals_full_page_has_next(platform_client, platform):
     platform.script.append(ok({"messages": [msg(message_id=f"m-{i}") for i in range(3)]}))
-    page = client.conversation("u1", page_size=3)
+    page = platform_client.conversation("u1", page_size=3)
     assert page.has_next is True
     assert page.user_id == "u1" and page.page == 1 and page.page_size == 3
 
 
-def test_message_type_and_response_keys(client, platform):
+def test_message_type_and_response_keys(platform_client, platform):
     platform.script.append(
         conversation(
             [
@@ -105,39 +105,39 @@ def test_message_type_and_response_keys(client, platform):
             ]
         )
     )
-    message = client.conversation("919812345678").messages[0]
+    message = platform_client.conversation("919812345678").messages[0]
     assert message.type == "BUTTONS" and message.text == "What next?"
 
 
 @pytest.mark.parametrize("raw,expected", [("bot", "BOT"), ("user", "USER"), ("agent", "AGENT")])
-def test_lower_case_sender(client, platform, raw, expected):
+def test_lower_case_sender(platform_client, platform, raw, expected):
     platform.script.append(conversation([msg(sender=raw)]))
-    assert client.conversation("919812345678").messages[0].sender == expected
+    assert platform_client.conversation("919812345678").messages[0].sender == expected
 
 
-def test_iso_timestamp_with_offset(client, platform):
+def test_iso_timestamp_with_offset(platform_client, platform):
     platform.script.append(conversation([msg(timestamp="2025-08-12 10:11:12.123456+0530")]))
-    stamp = client.conversation("919812345678").messages[0].timestamp
+    stamp = platform_client.conversation("919812345678").messages[0].timestamp
     assert stamp == datetime(2025, 8, 12, 4, 41, 12, 123456, tzinfo=UTC)
     assert stamp.tzinfo is UTC
 
 
-def test_iso_timestamp_with_slashes(client, platform):
+def test_iso_timestamp_with_slashes(platform_client, platform):
     platform.script.append(conversation([msg(timestamp="2025/08/12 10:11:12.123456+0530")]))
-    stamp = client.conversation("919812345678").messages[0].timestamp
+    stamp = platform_client.conversation("919812345678").messages[0].timestamp
     assert stamp == datetime(2025, 8, 12, 4, 41, 12, 123456, tzinfo=UTC)
 
 
-def test_epoch_ms_timestamp_is_aware_utc(client, platform):
+def test_epoch_ms_timestamp_is_aware_utc(platform_client, platform):
     platform.script.append(conversation([msg(timestamp=1763000000000)]))
-    stamp = client.conversation("919812345678").messages[0].timestamp
+    stamp = platform_client.conversation("919812345678").messages[0].timestamp
     assert stamp == datetime.fromtimestamp(1763000000, tz=UTC)
 
 
 @pytest.mark.parametrize(
     "kind", ["OPTIONS", "FILE_RECEIVED", "AGENT_PARTICIPATION_STATUS", "VIDEO", "AUDIO", "DOCUMENT"]
 )
-def test_other_types_with_file_object(client, platform, kind):
+def test_other_types_with_file_object(platform_client, platform, kind):
     platform.script.append(
         conversation(
             [
@@ -149,20 +149,20 @@ def test_other_types_with_file_object(client, platform, kind):
             ]
         )
     )
-    message = client.conversation("919812345678").messages[0]
+    message = platform_client.conversation("919812345678").messages[0]
     assert message.type == kind and message.is_known_type
     assert message.file_url == "https://cdn.example/f.pdf"
     assert message.file_mime == "application/pdf"
 
 
-def test_unknown_type_is_plain_text(client, platform):
+def test_unknown_type_is_plain_text(platform_client, platform):
     platform.script.append(conversation([msg(type="carousel_v2", text="<b>pick one</b>")]))
-    message = client.conversation("919812345678").messages[0]
+    message = platform_client.conversation("919812345678").messages[0]
     assert message.type == "CAROUSEL_V2" and not message.is_known_type
     assert message.text == "<b>pick one</b>"
 
 
-def test_extra_keys_ignored(client, platform):
+def test_extra_keys_ignored(platform_client, platform):
     platform.script.append(
         ok(
             {
@@ -184,27 +184,27 @@ def test_extra_keys_ignored(client, platform):
             },
         )
     )
-    [user] = client.users_by_attribute("feedback", "1")
+    [user] = platform_client.users_by_attribute("feedback", "1")
     assert user.user_id == "919812345678" and user.can_receive_whatsapp
     assert user.attributes == {"feedback": "1"}
 
 
-def test_whatsapp_user_id_is_phone_digits(client, platform):
+def test_whatsapp_user_id_is_phone_digits(platform_client, platform):
     platform.script.append(conversation([msg()]))
-    client.conversation("919812345678")
+    platform_client.conversation("919812345678")
     assert platform.requests[0].url.path.endswith("/channel-user/919812345678/conversations")
 
 
-def test_missing_required_key_is_typed_error(client, platform):
+def test_missing_required_key_is_typed_error(platform_client, platform):
     platform.script.append(conversation([{"message_id": "m-1", "sender": "USER"}]))
     with pytest.raises(UnexpectedResponse):
-        client.conversation("919812345678")
+        platform_client.conversation("919812345678")
 
 
-def test_empty_timestamp_is_typed_error_not_a_crash(client, platform):
+def test_empty_timestamp_is_typed_error_not_a_crash(platform_client, platform):
     platform.script.append(conversation([msg(timestamp="")]))
     with pytest.raises(UnexpectedResponse) as caught:
-        client.conversation("919812345678")
+        platform_client.conversation("919812345678")
     assert caught.value.detail == "message without a timestamp"
 
 
@@ -222,15 +222,15 @@ def test_empty_timestamp_is_typed_error_not_a_crash(client, platform):
         "0001-01-01T10:00:00Z",  # year 0 in America/New_York
     ],
 )
-def test_a_timestamp_out_of_range_is_a_typed_error(client, platform, stamp):
+def test_a_timestamp_out_of_range_is_a_typed_error(platform_client, platform, stamp):
     platform.script.append(conversation([msg(timestamp=stamp)]))
     with pytest.raises(UnexpectedResponse) as caught:
-        client.conversation("919812345678")
+        platform_client.conversation("919812345678")
     assert caught.value.detail == "timestamp out of range"
 
 
-def test_a_superscript_digit_is_a_typed_error_not_a_crash(client, platform):
+def test_a_superscript_digit_is_a_typed_error_not_a_crash(platform_client, platform):
     platform.script.append(conversation([msg(timestamp="²")]))
     with pytest.raises(UnexpectedResponse) as caught:
-        client.conversation("919812345678")
+        platform_client.conversation("919812345678")
     assert caught.value.detail == "unreadable timestamp '²'"

@@ -56,9 +56,9 @@ def app(data: SandboxData) -> SandboxApp:
 
 
 @pytest.fixture
-def client(app: SandboxApp) -> Iterator[httpx.Client]:
-    with sandbox_http(app) as client:
-        yield client
+def sandbox_client(app: SandboxApp) -> Iterator[httpx.Client]:
+    with sandbox_http(app) as http:
+        yield http
 
 
 def status_code(response: httpx.Response) -> int:

@@ -11,9 +11,9 @@ from technowiz.sandbox.faults import ENV_VAR
 from .conftest import BOT, CUSTOMER, FEEDBACK_1, KEY, USERS, status_code
 
 
-def get(client, fault=None, **kw):
+def get(sandbox_client, fault=None, **kw):
     headers = {"X-Sandbox-Fault": fault} if fault else {}
-    return client.get(USERS, params=FEEDBACK_1, headers=headers, **kw)
+    return sandbox_client.get(USERS, params=FEEDBACK_1, headers=headers, **kw)
 
 
 def test_parse_grammar():
@@ -33,21 +33,21 @@ def test_parse_rejects_bad_specs(bad):
         FaultSpec.parse(bad)
 
 
-def test_bad_header_is_a_plain_400(client):
-    response = get(client, "frobnicate")
+def test_bad_header_is_a_plain_400(sandbox_client):
+    response = get(sandbox_client, "frobnicate")
     assert response.status_code == 400 and "frobnicate" in response.text
 
 
-def test_script_of_two_503_then_normal(client, app):
+def test_script_of_two_503_then_normal(sandbox_client, app):
     app.faults.push("status=503", "status=503")
-    assert [get(client).status_code for _ in range(3)] == [503, 503, 200]
+    assert [get(sandbox_client).status_code for _ in range(3)] == [503, 503, 200]
     assert app.faults.script == []
     assert app.stats.by_status == {"503": 2, "200": 1}
 
 
-def test_script_entries_apply_in_order_and_ok_means_normal(client, app):
+def test_script_entries_apply_in_order_and_ok_means_normal(sandbox_client, app):
     app.faults.push("html500", "ok", "status=502")
-    statuses = [get(client).status_code for _ in range(4)]
+    statuses = [get(sandbox_client).status_code for _ in range(4)]
     assert statuses == [500, 200, 502, 200]
 
 
@@ -63,34 +63,34 @@ def test_script_entries_apply_in_order_and_ok_means_normal(client, app):
         ("forbidden", 403, None),
     ],
 )
-def test_header_faults(client, fault, status, content_type):
-    response = get(client, fault)
+def test_header_faults(sandbox_client, fault, status, content_type):
+    response = get(sandbox_client, fault)
     assert response.status_code == status
     if content_type:
         assert response.headers["content-type"].startswith(content_type)
 
 
-def test_429_carries_retry_after(client):
-    response = get(client, "status=429;retry_after=1")
+def test_429_carries_retry_after(sandbox_client):
+    response = get(sandbox_client, "status=429;retry_after=1")
     assert response.status_code == 429 and response.headers["retry-after"] == "1"
 
 
-def test_broadcast_failure_is_500_with_code_2000(client):
-    response = get(client, "broadcast_failure")
+def test_broadcast_failure_is_500_with_code_2000(sandbox_client):
+    response = get(sandbox_client, "broadcast_failure")
     assert response.status_code == 500 and status_code(response) == 2000
     assert response.json()["status"]["desc"] == "FAILURE"
 
 
-def test_malformed_is_200_with_truncated_json(client):
-    response = get(client, "malformed")
+def test_malformed_is_200_with_truncated_json(sandbox_client):
+    response = get(sandbox_client, "malformed")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     with pytest.raises(ValueError):
         response.json()
 
 
-def test_malformed_broadcast_was_still_sent(client, app):
-    response = client.post(
+def test_malformed_broadcast_was_still_sent(sandbox_client, app):
+    response = sandbox_client.post(
         f"/bot-api/v2.0/customer/{CUSTOMER}/bot/{BOT}/flow/callback_request",
         json={"user.phone_no": "+919812345678"},
         headers={"X-Sandbox-Fault": "malformed"},
@@ -98,8 +98,8 @@ def test_malformed_broadcast_was_still_sent(client, app):
     assert response.status_code == 200 and len(app.stats.triggers) == 1
 
 
-def test_status_fault_sends_nothing(client, app):
-    client.post(
+def test_status_fault_sends_nothing(sandbox_client, app):
+    sandbox_client.post(
         f"/bot-api/v2.0/customer/{CUSTOMER}/bot/{BOT}/flow/callback_request",
         json={"user.phone_no": "+919812345678"},
         headers={"X-Sandbox-Fault": "status=503"},
@@ -114,30 +114,30 @@ def test_fault_answers_before_auth(app):
         assert raw.get(USERS, params=FEEDBACK_1).status_code == 401
 
 
-def test_stall_raises_read_timeout_in_process(client, app, monkeypatch):
+def test_stall_raises_read_timeout_in_process(sandbox_client, app, monkeypatch):
     from technowiz.sandbox import transport
 
     slept = []
     monkeypatch.setattr(transport.time, "sleep", slept.append)
     with pytest.raises(httpx.ReadTimeout):
-        get(client, "timeout", timeout=httpx.Timeout(5.0, read=0.1))
+        get(sandbox_client, "timeout", timeout=httpx.Timeout(5.0, read=0.1))
     assert slept == [0.1]  # the read timeout, not the stall
     assert app.stats.by_status == {"timeout": 1}
 
 
-def test_short_stall_drops_the_connection(client):
+def test_short_stall_drops_the_connection(sandbox_client):
     with pytest.raises(httpx.RemoteProtocolError):
-        get(client, "timeout=0.05", timeout=httpx.Timeout(5.0, read=1.0))
+        get(sandbox_client, "timeout=0.05", timeout=httpx.Timeout(5.0, read=1.0))
 
 
-def test_latency_longer_than_read_timeout_times_out(client):
+def test_latency_longer_than_read_timeout_times_out(sandbox_client):
     with pytest.raises(httpx.ReadTimeout):
-        get(client, "latency=500", timeout=httpx.Timeout(5.0, read=0.05))
+        get(sandbox_client, "latency=500", timeout=httpx.Timeout(5.0, read=0.05))
 
 
-def test_latency_delays(client):
+def test_latency_delays(sandbox_client):
     started = time.perf_counter()
-    assert get(client, "latency=60").status_code == 200
+    assert get(sandbox_client, "latency=60").status_code == 200
     assert time.perf_counter() - started >= 0.05
 
 
@@ -181,10 +181,10 @@ def test_from_env_and_reset():
     assert Faults.from_env({}).spec == FaultSpec()
 
 
-def test_request_stats_count_faulted_requests_per_route(client, app):
-    get(client)
-    get(client, "status=503")
-    client.get("/nowhere")
+def test_request_stats_count_faulted_requests_per_route(sandbox_client, app):
+    get(sandbox_client)
+    get(sandbox_client, "status=503")
+    sandbox_client.get("/nowhere")
     stats = app.stats
     assert stats.requests == 3
     assert stats.by_route == {

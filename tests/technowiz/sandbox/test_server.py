@@ -22,39 +22,40 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def server(app):
-    with SandboxServer(app) as server:
-        yield server
+def sandbox_server(app):
+    with SandboxServer(app) as sandbox_server:
+        yield sandbox_server
 
 
 @pytest.fixture
-def http(server):
+def server_http(sandbox_server):
     with httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Basic {KEY}"}, timeout=5.0
+        base_url=sandbox_server.url, headers={"Authorization": f"Basic {KEY}"}, timeout=5.0
     ) as client:
         yield client
 
 
-def test_url_and_basic_request(server, http, data):
-    assert server.url.startswith("http://127.0.0.1:") and server.port > 0
-    response = http.get(USERS, params=FEEDBACK_1)
+def test_url_and_basic_request(sandbox_server, server_http, data):
+    assert sandbox_server.url.startswith("http://127.0.0.1:") and sandbox_server.port > 0
+    response = server_http.get(USERS, params=FEEDBACK_1)
     assert response.status_code == 200
     assert response.json()["responseObject"]["count"] == data.rating_counts()["1"]
     assert int(response.headers["content-length"]) == len(response.content)
 
 
-def test_errors_over_http(http):
-    assert http.get("/nowhere").status_code == 404
-    assert status_code(http.get(USERS)) == 1001
+def test_errors_over_http(server_http):
+    assert server_http.get("/nowhere").status_code == 404
+    assert status_code(server_http.get(USERS)) == 1001
     assert (
-        http.get(USERS, params=FEEDBACK_1, headers={"Authorization": "Basic no"}).status_code == 401
+        server_http.get(USERS, params=FEEDBACK_1, headers={"Authorization": "Basic no"}).status_code
+        == 401
     )
 
 
-def test_keep_alive_reuses_one_connection(http):
+def test_keep_alive_reuses_one_connection(server_http):
     ports = set()
     for _ in range(20):
-        response = http.get(USERS, params=FEEDBACK_1, extensions={})
+        response = server_http.get(USERS, params=FEEDBACK_1, extensions={})
         assert response.status_code == 200
         stream = response.extensions.get("network_stream")
         if stream is not None:
@@ -62,8 +63,8 @@ def test_keep_alive_reuses_one_connection(http):
     assert len(ports) == 1
 
 
-def test_multipart_broadcast_over_http(http, app):
-    response = http.post(
+def test_multipart_broadcast_over_http(server_http, app):
+    response = server_http.post(
         f"/whatsapp-api/v1.0/customer/{CUSTOMER}/bot/{BOT}/external/broadcast",
         params={"broadcast_id": "over-http"},
         files={"target_audience": ("a.csv", b"user.phone_number\n+919812345678\n", "text/csv")},
@@ -75,41 +76,43 @@ def test_multipart_broadcast_over_http(http, app):
     assert app.stats.broadcasts[0]["broadcast_id"] == "over-http"
 
 
-def test_stall_is_a_real_read_timeout(http):
+def test_stall_is_a_real_read_timeout(server_http):
     # A read timeout, not the dropped connection that ends the 5 s stall.
     with pytest.raises(httpx.ReadTimeout):
-        http.get(USERS, params=FEEDBACK_1, headers={"X-Sandbox-Fault": "timeout=5"}, timeout=0.2)
-    assert http.get(USERS, params=FEEDBACK_1).status_code == 200
+        server_http.get(
+            USERS, params=FEEDBACK_1, headers={"X-Sandbox-Fault": "timeout=5"}, timeout=0.2
+        )
+    assert server_http.get(USERS, params=FEEDBACK_1).status_code == 200
 
 
-def test_short_stall_drops_the_connection(http):
+def test_short_stall_drops_the_connection(server_http):
     with pytest.raises(httpx.RemoteProtocolError):
-        http.get(USERS, params=FEEDBACK_1, headers={"X-Sandbox-Fault": "timeout=0.05"})
+        server_http.get(USERS, params=FEEDBACK_1, headers={"X-Sandbox-Fault": "timeout=0.05"})
 
 
-def test_control_script_stats_and_reset(http, app, data):
-    control = http.post("/__sandbox__/faults", json={"script": ["status=503", "status=503"]})
+def test_control_script_stats_and_reset(server_http, app, data):
+    control = server_http.post("/__sandbox__/faults", json={"script": ["status=503", "status=503"]})
     assert control.json() == {"faults": "", "script": ["status=503", "status=503"]}
-    statuses = [http.get(USERS, params=FEEDBACK_1).status_code for _ in range(3)]
+    statuses = [server_http.get(USERS, params=FEEDBACK_1).status_code for _ in range(3)]
     assert statuses == [503, 503, 200]
-    http.post(f"{FLOW}/callback_request", json={"user.phone_no": "+919812345678"})
-    stats = http.get("/__sandbox__/stats").json()
+    server_http.post(f"{FLOW}/callback_request", json={"user.phone_no": "+919812345678"})
+    stats = server_http.get("/__sandbox__/stats").json()
     assert stats["requests"] == 4 and stats["by_status"] == {"503": 2, "200": 2}
     assert [t["flow_key"] for t in stats["triggers"]] == ["callback_request"]
-    assert http.post("/__sandbox__/reset").json() == {"reset": True}
-    stats = http.get("/__sandbox__/stats").json()
+    assert server_http.post("/__sandbox__/reset").json() == {"reset": True}
+    stats = server_http.get("/__sandbox__/stats").json()
     assert stats["requests"] == 0 and stats["triggers"] == []
-    messages = http.get(conversations_path(data.example_user_id)).json()["responseObject"]
+    messages = server_http.get(conversations_path(data.example_user_id)).json()["responseObject"]
     assert messages["total_records"] == len(data.conversation(data.example_user_id))
 
 
-def test_control_process_faults_and_auth(http, server):
-    assert http.post("/__sandbox__/faults", json={"faults": "status=502"}).status_code == 200
-    assert http.get(USERS, params=FEEDBACK_1).status_code == 502
-    assert http.post("/__sandbox__/faults", json={"faults": ""}).json()["faults"] == ""
-    assert http.get(USERS, params=FEEDBACK_1).status_code == 200
-    assert http.post("/__sandbox__/faults", json={"faults": "bogus"}).status_code == 400
-    assert httpx.get(f"{server.url}/__sandbox__/stats").status_code == 401
+def test_control_process_faults_and_auth(server_http, sandbox_server):
+    assert server_http.post("/__sandbox__/faults", json={"faults": "status=502"}).status_code == 200
+    assert server_http.get(USERS, params=FEEDBACK_1).status_code == 502
+    assert server_http.post("/__sandbox__/faults", json={"faults": ""}).json()["faults"] == ""
+    assert server_http.get(USERS, params=FEEDBACK_1).status_code == 200
+    assert server_http.post("/__sandbox__/faults", json={"faults": "bogus"}).status_code == 400
+    assert httpx.get(f"{sandbox_server.url}/__sandbox__/stats").status_code == 401
 
 
 def test_concurrent_clients_with_latency(data):
