@@ -44,7 +44,8 @@ class MatchedSet:
     users: tuple[User, ...]
     fetched_at: float
     _orders: dict[str, tuple[User, ...]] = field(default_factory=dict, repr=False)
-    _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    _text_of: dict[str, str] = field(default_factory=dict, repr=False)  # user id -> text
+    _texts: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def age_seconds(self) -> int:
@@ -64,13 +65,22 @@ class MatchedSet:
         ordered = self.ordered(sort)
         if not needle:
             return ordered
-        if not self._texts:
-            self._texts = {
-                u.user_id: f"{u.name or ''}\n{u.phone or ''}\n{u.user_id}".casefold()
-                for u in self.users
-            }
-        texts = self._texts
-        return tuple(u for u in ordered if needle in texts[u.user_id])
+        return tuple(
+            u for u, text in zip(ordered, self._texts_in(sort), strict=True) if needle in text
+        )
+
+    def _texts_in(self, sort: str) -> tuple[str, ...]:
+        """Each user's searchable text, in ``sort`` order (one text a user, shared)."""
+        texts = self._texts.get(sort)
+        if texts is None:
+            if not self._text_of:
+                self._text_of = {
+                    u.user_id: f"{u.name or ''}\n{u.phone or ''}\n{u.user_id}".casefold()
+                    for u in self.users
+                }
+            texts = tuple(self._text_of[u.user_id] for u in self.ordered(sort))
+            self._texts[sort] = texts
+        return texts
 
     def find(self, user_id: str) -> User | None:
         return next((u for u in self.users if u.user_id == user_id), None)
