@@ -2,7 +2,6 @@
 to web addresses."""
 
 from datetime import UTC, datetime, timedelta, timezone
-from html.parser import HTMLParser
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from dashboard.lists.transcript import chat_messages
 from technowiz.types import Message
+from tests.dashboard.parsed_html import ParsedHtml
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CHAT_TAGS = {"li", "div", "span", "time", "p", "br", "ul", "a"}
@@ -29,26 +29,6 @@ TYPES = [
     "DOCUMENT",
     "STRANGE_NEW_TYPE",
 ]
-
-
-class _Page(HTMLParser):
-    """What a browser makes of the transcript: the elements, their attributes, the text."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def all(self, tag: str) -> list[dict[str, str | None]]:
-        return [attrs for name, attrs in self.elements if name == tag]
 
 
 def _message(kind: str, **fields) -> Message:
@@ -105,7 +85,7 @@ def test_every_field_is_shown_as_the_text_it_is(text, kind, sender, highlight):
     )
     if highlight == "same":
         highlight = message.message_id
-    page = _Page(chat_messages([message], tz=UTC, highlight=highlight))
+    page = ParsedHtml(chat_messages([message], tz=UTC, highlight=highlight))
 
     assert {tag for tag, _ in page.elements} <= CHAT_TAGS
     assert {attr for _, attrs in page.elements for attr in attrs} <= CHAT_ATTRIBUTES
@@ -171,7 +151,7 @@ def test_each_type_is_readable():
 def test_a_long_image_address_is_shortened_but_links_in_full():
     url = "https://cdn.example/" + "a" * 100 + ".jpg"
     html = chat_messages([_message("IMAGE", payload={"url": url})], tz=UTC)
-    (link,) = _Page(html).all("a")
+    (link,) = ParsedHtml(html).all("a")
     assert link["href"] == url
     assert f">Image: {url[:79]}…</a>" in html
 
@@ -186,7 +166,7 @@ def test_senders_are_named():
         ],
         tz=UTC,
     )
-    senders = [p for p in _Page(html).text if p in ("User", "Bot", "Agent")]
+    senders = [p for p in ParsedHtml(html).text if p in ("User", "Bot", "Agent")]
     assert senders == ["User", "Bot", "Agent", "User"]
     assert 'class="msg msg-agent msg-type-text"' in html
 
@@ -236,7 +216,7 @@ def test_a_day_of_messages_across_a_dst_change_keeps_each_ones_offset(tz):
         _message("TEXT", message_id=f"m{i}", timestamp=start + timedelta(minutes=13 * i), text="x")
         for i in range(120)
     ]
-    times = _Page(chat_messages(messages, tz=tz)).all("time")
+    times = ParsedHtml(chat_messages(messages, tz=tz)).all("time")
     assert [t["datetime"] for t in times] == [
         m.timestamp.astimezone(tz).isoformat() for m in messages
     ]

@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from types import MappingProxyType
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from dashboard.lists.users_table import user_rows
 from technowiz.types import User
+from tests.dashboard.parsed_html import ParsedHtml
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ROW_TAGS = {"tr", "td", "input", "a", "span", "time"}
@@ -32,26 +32,6 @@ ROW_ATTRIBUTES = {
     "title",
     "datetime",
 }
-
-
-class _Page(HTMLParser):
-    """What a browser makes of the rows: the elements, their attributes, the text."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def all(self, tag: str) -> list[dict[str, str | None]]:
-        return [attrs for name, attrs in self.elements if name == tag]
 
 
 def _user(user_id: str, **fields) -> User:
@@ -104,7 +84,7 @@ def test_every_field_is_shown_as_the_text_it_is(user_id, name, channel, key, val
         channel=channel,
         attributes=MappingProxyType({key: value, "city": name}),
     )
-    page = _Page(_rows([user], list_query=name))
+    page = ParsedHtml(_rows([user], list_query=name))
 
     assert {tag for tag, _ in page.elements} <= ROW_TAGS
     assert {attr for _, attrs in page.elements for attr in attrs} <= ROW_ATTRIBUTES
@@ -131,14 +111,14 @@ def test_time_is_the_viewers_and_selection_is_ticked():
         list_query="a=1&b=2",
     )
     assert '<time datetime="2026-11-20T17:30:00+05:30">20 Nov 2026, 17:30</time>' in html
-    boxes = _Page(html).all("input")
+    boxes = ParsedHtml(html).all("input")
     assert [("checked" in box) for box in boxes] == [True, False]
     assert 'href="/users/Asha/conversation/?a=1&amp;b=2"' in html
 
 
 def test_user_without_name_phone_or_activity():
     user = _user("web-4f1c", channel="web", last_active_at=None)
-    page = _Page(_rows([user]))
+    page = ParsedHtml(_rows([user]))
     text = "".join(page.text)
     assert "(no name)" in text and "no WhatsApp" in text and "—" in text
     assert page.all("input")[0]["aria-label"] == "Select web-4f1c"
