@@ -1,4 +1,4 @@
-"""The site's own data about the team."""
+"""The team: each person's settings and their selection of platform users."""
 
 import zoneinfo
 
