@@ -5,6 +5,8 @@ Procfile) turns unsafe values into a refusal to start. The full list, with
 defaults, is in ``.env.example`` and the README.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,6 +54,12 @@ TECHNOWIZ_MAX_CONCURRENCY = env.int("TECHNOWIZ_MAX_CONCURRENCY", default=8)
 TECHNOWIZ_BREAKER_FAILURES = env.int("TECHNOWIZ_BREAKER_FAILURES", default=5)
 TECHNOWIZ_BREAKER_COOLDOWN = env.float("TECHNOWIZ_BREAKER_COOLDOWN", default=30.0)
 USERS_CACHE_SECONDS = env.int("USERS_CACHE_SECONDS", default=60)
+# Broadcasts and flow runs: people contacted this many days ago or less are set aside
+# unless a person includes them; how many calls one worker has in flight for a run; how
+# long a worker's claim on a run lives without being renewed.
+RECENT_CONTACT_DAYS = env.int("RECENT_CONTACT_DAYS", default=7)
+RUN_CONCURRENCY = env.int("RUN_CONCURRENCY", default=8)
+RUN_LEASE_SECONDS = env.float("RUN_LEASE_SECONDS", default=30.0)
 DEMO_PASSWORD = text("DEMO_PASSWORD", "technowiz-demo")
 
 if PRODUCTION:
@@ -129,6 +137,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web process and a worker write at once: WAL, IMMEDIATE and a busy
     # timeout, or "database is locked" loses writes (DESIGN.md, pitfalls).
     DATABASES["default"].setdefault("OPTIONS", {}).update(sqlite_options())
+    # The test database is a file too, not Django's shared in-memory one: there a second
+    # thread's write fails at once ("table is locked"), where a file waits its turn.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"technowiz-test-{os.getpid()}.sqlite3")
+    )
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Read by the test runner on PostgreSQL too; harmless elsewhere.

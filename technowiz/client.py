@@ -251,11 +251,13 @@ class TechnowizClient:
         template_name: str,
         language: str,
         rows: Sequence[tuple[str, Sequence[str]]],
+        call_id: uuid.UUID | None = None,
     ) -> BroadcastReceipt:
         """Send one WhatsApp template broadcast file (at most 10,000 rows; never retried).
 
         ``rows`` are ``(phone in E.164, [parameter values in template order])``.
         Splitting a larger audience into several broadcasts is the caller's job.
+        ``call_id`` names the call in the audit (the caller may record it first).
         """
         csv_bytes, width = audience_csv(broadcast_id, rows)
         template_payload = json.dumps(
@@ -283,7 +285,8 @@ class TechnowizClient:
                 files={"target_audience": ("audience.csv", csv_bytes, "text/csv")},
                 data={"template_payload": template_payload},
                 parse=partial(parse_receipt, broadcast_id=broadcast_id),
-            )
+            ),
+            call_id=call_id,
         )
 
     def trigger_flow(
@@ -293,8 +296,12 @@ class TechnowizClient:
         phone: str,
         channel: str = "whatsapp",
         attributes: Mapping[str, str] | None = None,
+        call_id: uuid.UUID | None = None,
     ) -> None:
-        """Start one run of an automation flow for one user (not idempotent; never retried)."""
+        """Start one run of an automation flow for one user (not idempotent; never retried).
+
+        ``call_id`` names the call in the audit (the caller may record it first).
+        """
         attributes = dict(attributes or {})
         clash = [key for key in attributes if key.startswith("user.")]
         if clash:
@@ -315,15 +322,16 @@ class TechnowizClient:
                 },
                 json_body={"user.channel": channel, "user.phone_no": phone, **attributes},
                 parse=parse_trigger,
-            )
+            ),
+            call_id=call_id,
         )
 
     # --- sending ----------------------------------------------------------------------------
 
-    def send[T](self, call: Call[T]) -> T:
+    def send[T](self, call: Call[T], *, call_id: uuid.UUID | None = None) -> T:
         """Send one call: audited attempts, repeated only when it is a GET."""
         audit.ensure_outside_transaction()
-        return self._attempts(call, uuid.uuid4())
+        return self._attempts(call, call_id or uuid.uuid4())
 
     def gather(self, calls: Sequence[Call[Any]]) -> list[Any]:
         """Send several reads at once: one latency instead of one each.

@@ -138,8 +138,7 @@ class Recipient(Unit):
     user_id = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
-    values = models.JSONField(default=list, blank=True)  # resolved when launched
+    attributes = models.JSONField(default=dict, blank=True)  # what the mapping reads
     part = models.PositiveIntegerField(null=True, blank=True)  # the broadcast file
 
     class Meta:

@@ -177,6 +177,7 @@ class EndpointsMixin:
                     "accepted_count": len(plan.accepted),
                     "rejected_count": len(plan.rejected),
                     "phone_numbers": [phone for _row, phone, _values in plan.accepted],
+                    "parameters": [list(values) for _row, _phone, values in plan.accepted],
                     "received_at": int(self.clock() * 1000),
                 }
             )

@@ -45,11 +45,6 @@ def test_each_person_has_their_own_selection(agent, manager):
     assert selection_get(manager).filter is None
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="threads writing at once: run on PostgreSQL (the in-memory SQLite test "
-    "database serialises them anyway)",
-)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ticks_sent_at_the_same_time_all_count(agent):
     barrier = threading.Barrier(8)
