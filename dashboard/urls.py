@@ -3,7 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from dashboard.admin import team_admin
-from dashboard.views import account, audit, conversations, health, home, placeholders, team, users
+from dashboard.models.runs import BROADCAST, TRIGGER
+from dashboard.views import account, audit, conversations, health, home, runs, team, users
 
 app_urls = (
     [
@@ -22,11 +23,23 @@ app_urls = (
             conversations.conversation_export,
             name="conversation_export",
         ),
-        path("broadcasts/", placeholders.broadcasts_list, name="broadcasts_list"),
+        path("broadcasts/", runs.runs_list, {"kind": BROADCAST}, name="broadcasts_list"),
+        path("broadcasts/new/", runs.run_new, {"kind": BROADCAST}, name="broadcast_new"),
+        path("broadcasts/drafts/", runs.run_create, {"kind": BROADCAST}, name="broadcast_create"),
+        path("flow-runs/", runs.runs_list, {"kind": TRIGGER}, name="triggers_list"),
+        path("flow-runs/new/", runs.run_new, {"kind": TRIGGER}, name="trigger_new"),
+        path("flow-runs/drafts/", runs.run_create, {"kind": TRIGGER}, name="trigger_create"),
+        path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
+        path("runs/<int:pk>/choose/", runs.run_choose, name="run_choose"),
+        path("runs/<int:pk>/values/", runs.run_values, name="run_values"),
+        path("runs/<int:pk>/confirm/", runs.run_confirm, name="run_confirm"),
+        path("runs/<int:pk>/control/", runs.run_control, name="run_control"),
+        path("runs/<int:pk>/recipients.csv", runs.run_export, name="run_export"),
         path("audit/", audit.audit_list, name="audit_list"),
         path("audit/verify/", audit.audit_verify_now, name="audit_verify"),
         path("audit/integrity/", audit.audit_integrity_panel, name="audit_integrity"),
         path("audit/<int:call_id>/", audit.audit_detail, name="audit_detail"),
+        path("audit/calls/<uuid:call_id>/", audit.audit_by_call_id, name="audit_call"),
         path("audit/export.csv", audit.audit_export, name="audit_export"),
         path("team/", team.team_list, name="team_list"),
     ],

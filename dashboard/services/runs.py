@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from dashboard.models import BroadcastPart, Flow, Recipient, Run, WhatsAppTemplate
@@ -32,7 +32,7 @@ from dashboard.models.runs import (
     UNKNOWN,
 )
 from dashboard.services.audience import RECENT, Member, members_checked
-from dashboard.services.mapping import Source, values_for
+from dashboard.services.mapping import Source, default_sources, values_for
 from technowiz.audience import MAX_BROADCAST_BYTES, MAX_BROADCAST_ROWS
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,54}$")
@@ -82,29 +82,43 @@ def draft_create(
     return run
 
 
-def draft_configure(
-    run: Run,
-    *,
-    name: str,
-    template: WhatsAppTemplate | None,
-    flow: Flow | None,
-    sources: dict[str, Source],
-    include_recent: bool,
+def draft_choose(
+    run: Run, *, template: WhatsAppTemplate | None = None, flow: Flow | None = None
 ) -> None:
-    """Save what the person chose; recently contacted people join or leave the audience."""
+    """Choose what the draft sends; each value starts from a guess the person can change."""
     with transaction.atomic():
-        locked = Run.objects.select_for_update().get(pk=run.pk)
-        if locked.state != DRAFT:
-            raise LaunchRefused("This run was launched already; it can no longer be changed.")
-        run.name, run.template, run.flow = name, template, flow
+        _lock_draft(run)
+        run.template, run.flow = template, flow
+        names = set()
+        for attributes in Recipient.objects.filter(run=run).values_list("attributes", flat=True)[
+            :2000
+        ]:
+            names.update(attributes or {})
+        guesses = default_sources(run.slots, names)
+        run.mapping = {slot: source.as_json() for slot, source in guesses.items()}
+        run.save(update_fields=["template", "flow", "mapping"])
+
+
+def draft_configure(
+    run: Run, *, name: str, sources: dict[str, Source], include_recent: bool
+) -> None:
+    """Save where each value comes from; recently contacted people join or leave."""
+    with transaction.atomic():
+        _lock_draft(run)
+        run.name = name
         run.mapping = {slot: source.as_json() for slot, source in sources.items()}
         run.include_recent = include_recent
-        run.save(update_fields=["name", "template", "flow", "mapping", "include_recent"])
+        run.save(update_fields=["name", "mapping", "include_recent"])
         recent = Recipient.objects.filter(run=run, reason=RECENT)
         if include_recent:
             recent.filter(state=SET_ASIDE).update(state=PENDING)
         else:
             recent.filter(state=PENDING).update(state=SET_ASIDE)
+
+
+def _lock_draft(run: Run) -> None:
+    if Run.objects.select_for_update().get(pk=run.pk).state != DRAFT:
+        raise LaunchRefused("This run was launched already; it can no longer be changed.")
 
 
 def run_sources(run: Run) -> dict[str, Source]:
@@ -148,9 +162,20 @@ def _values(recipient: Recipient, slots: list[str], sources: dict[str, Source]) 
     )
 
 
-def recipient_values(run: Run, recipient: Recipient) -> list[str]:
-    """What ``recipient`` is (or was) sent, in slot order."""
-    return _values(recipient, run.slots, run_sources(run))
+def how_sent(run: Run, recipients: int) -> str:
+    """In words, how the launch will reach the platform."""
+    if run.is_broadcast:
+        files = -(-recipients // MAX_BROADCAST_ROWS) or 1
+        return (
+            f"{files} file{'s' if files != 1 else ''} of at most {MAX_BROADCAST_ROWS:,} people "
+            "and 5 MB, one platform call each, by the background worker; never re-sent "
+            "automatically."
+        )
+    return (
+        f"One platform call per person, up to {settings.RUN_CONCURRENCY} at a time within the "
+        f"platform's rate limit ({settings.TECHNOWIZ_RATE_LIMIT:g} a second), by the background "
+        "worker; never re-sent automatically."
+    )
 
 
 def launch_problems(run: Run, preview: Preview) -> list[str]:
@@ -280,22 +305,3 @@ def run_resend(run: Run, *, person: AbstractBaseUser) -> Run:
         include_recent=True,
     )
     return draft
-
-
-def set_aside_counts(run: Run) -> list[tuple[str, int]]:
-    """How many recipients are set aside for each reason."""
-    rows = (
-        Recipient.objects.filter(run=run, state=SET_ASIDE)
-        .values("reason")
-        .annotate(count=Count("id"))
-        .order_by("-count")
-    )
-    return [(row["reason"], row["count"]) for row in rows]
-
-
-def active_templates() -> list[WhatsAppTemplate]:
-    return list(WhatsAppTemplate.objects.filter(active=True))
-
-
-def active_flows() -> list[Flow]:
-    return list(Flow.objects.filter(active=True))

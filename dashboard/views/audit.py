@@ -1,5 +1,7 @@
 """The audit screen (admins): outbound calls filtered and keyset-paged, one call, CSV, integrity."""
 
+import uuid
+
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,6 +22,7 @@ from dashboard.selectors.audit import (
     audit_page,
     key_values,
 )
+from technowiz.models import OutboundCall
 from technowiz.sealing import audit_verify, sealed_counts
 from technowiz.tasks import verify_in_background
 
@@ -88,6 +91,16 @@ def audit_detail(request: HttpRequest, call_id: int) -> HttpResponse:
         "back_query": request.GET.urlencode(),
     }
     return render_screen(request, "dashboard/audit_detail.html", "detail", context)
+
+
+@require_GET
+@requires("view_audit")
+def audit_by_call_id(request: HttpRequest, call_id: uuid.UUID) -> HttpResponse:
+    """A platform call named by its id (as a run records it): its first attempt's row."""
+    first = OutboundCall.objects.filter(call_id=call_id).order_by("id").first()
+    if first is None:
+        raise Http404("No call with this id in the audit log.")
+    return redirect("dashboard:audit_detail", call_id=first.pk)
 
 
 @require_GET

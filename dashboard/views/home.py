@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 from dashboard.rendering import render_screen
 from dashboard.roles import perm
 from dashboard.selectors.overview import platform_health, rating_distribution
+from dashboard.selectors.runs import recent_runs
 from technowiz.errors import TechnowizError
 
 
@@ -18,4 +19,6 @@ def home(request: HttpRequest) -> HttpResponse:
         except TechnowizError as error:
             context["platform_error"] = error
     context["health"] = platform_health()  # after the calls above: they count too
+    if request.user.has_perm(perm("send_broadcast")) or request.user.has_perm(perm("trigger_flow")):
+        context["recent_runs"] = recent_runs()
     return render_screen(request, "dashboard/home.html", "ratings", context)

@@ -1,6 +1,9 @@
 // How htmx swaps behave for people. No inline script: the CSP forbids it.
 // 1. When an htmx request fails (the server answered an error, or did not answer),
 //    htmx changes nothing on the page: say so in the page's alert region.
+// 3. A button marked data-once (a confirm that sends to customers) is disabled once its
+//    form is submitted, so a double click sends one request (the server also refuses a
+//    second launch).
 // 2. After a swap that removed the focused element (a pager link, a quick filter),
 //    focus lands on <body>: move it to the new content's marked heading instead, so a
 //    keyboard user continues from the results, not from the top of the page.
@@ -40,6 +43,14 @@
     const mark = target && target.querySelector ? target.querySelector("[data-focus-after-swap]") : null;
     if (mark) {
       mark.focus({ preventScroll: true });
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    const button = event.target.querySelector ? event.target.querySelector("button[data-once]") : null;
+    if (button) {
+      window.setTimeout(function () {
+        button.disabled = true;
+      }, 0);
     }
   });
 })();

@@ -9,20 +9,23 @@ PUBLIC = {"/accounts/login/", "/healthz"}
 
 ROLE_NAV = {
     "agent": ["Overview", "Users"],
-    "manager": ["Overview", "Users", "Broadcasts"],
-    "admin": ["Overview", "Users", "Broadcasts", "Audit", "Team"],
+    "manager": ["Overview", "Users", "Broadcasts", "Flow runs"],
+    "admin": ["Overview", "Users", "Broadcasts", "Flow runs", "Audit", "Team"],
 }
 
 SCREENS = {
     "dashboard:users_list": "view_users",
     "dashboard:broadcasts_list": "send_broadcast",
+    "dashboard:broadcast_new": "send_broadcast",
+    "dashboard:triggers_list": "trigger_flow",
+    "dashboard:trigger_new": "trigger_flow",
     "dashboard:audit_list": "view_audit",
     "dashboard:team_list": "manage_team",
 }
 ROLE_PERMS = {
     "agent": {"view_users"},
-    "manager": {"view_users", "send_broadcast"},
-    "admin": {"view_users", "send_broadcast", "view_audit", "manage_team"},
+    "manager": {"view_users", "send_broadcast", "trigger_flow"},
+    "admin": {"view_users", "send_broadcast", "trigger_flow", "view_audit", "manage_team"},
 }
 
 

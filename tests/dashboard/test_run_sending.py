@@ -11,7 +11,13 @@ from dashboard.models import BroadcastPart, Flow, Recipient, Run, RunLease, What
 from dashboard.services import run_worker
 from dashboard.services.audience import Member
 from dashboard.services.mapping import Source
-from dashboard.services.runs import LaunchRefused, draft_configure, draft_create, run_launch
+from dashboard.services.runs import (
+    LaunchRefused,
+    draft_choose,
+    draft_configure,
+    draft_create,
+    run_launch,
+)
 from technowiz.models import OutboundCall
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -45,14 +51,8 @@ def callback():
 def _launched(person, members, *, template=None, flow=None, sources=None) -> Run:
     kind = "broadcast" if template else "trigger"
     run = draft_create(kind=kind, person=person, members=members, audience="test")
-    draft_configure(
-        run,
-        name="nov-apology",
-        template=template,
-        flow=flow,
-        sources=sources or {},
-        include_recent=False,
-    )
+    draft_choose(run, template=template, flow=flow)
+    draft_configure(run, name="nov-apology", sources=sources or {}, include_recent=False)
     run, launched = run_launch(run, key=str(run.key), person=person)
     assert launched
     return run
@@ -98,11 +98,10 @@ def test_a_broadcast_of_12345_is_sent_as_two_files_with_each_persons_values(
 
 def test_a_double_confirm_launches_one_run(manager, sandbox, callback):
     run = draft_create(kind="trigger", person=manager, members=_people(3), audience="test")
+    draft_choose(run, flow=callback)
     draft_configure(
         run,
         name="x",
-        template=None,
-        flow=callback,
         sources={"city": Source("text", "Goa")},
         include_recent=False,
     )
@@ -120,11 +119,10 @@ def test_an_empty_value_without_a_fallback_blocks_the_launch(manager, sandbox, c
     people = _people(3)
     people[1].attributes = {}
     run = draft_create(kind="trigger", person=manager, members=people, audience="test")
+    draft_choose(run, flow=callback)
     draft_configure(
         run,
         name="x",
-        template=None,
-        flow=callback,
         sources={"city": Source("attribute", "city")},
         include_recent=False,
     )
@@ -132,11 +130,10 @@ def test_an_empty_value_without_a_fallback_blocks_the_launch(manager, sandbox, c
         run_launch(run, key=str(run.key), person=manager)
     run.refresh_from_db()
     assert run.state == "draft" and not sandbox.stats.triggers
+    draft_choose(run, flow=callback)
     draft_configure(
         run,
         name="x",
-        template=None,
-        flow=callback,
         sources={"city": Source("attribute", "city", "Pune")},
         include_recent=False,
     )
