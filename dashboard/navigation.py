@@ -23,6 +23,7 @@ NAVIGATION = (
     NavItem("Overview", "dashboard:home", None),
     NavItem("Users", "dashboard:users_list", "view_users"),
     NavItem("Broadcasts", "dashboard:broadcasts_list", "send_broadcast"),
+    NavItem("Catalogue", "dashboard:catalogue", "manage_catalogue"),
     NavItem("Audit", "dashboard:audit_list", "view_audit"),
     NavItem("Team", "dashboard:team_list", "manage_team"),
 )

@@ -9,20 +9,21 @@ PUBLIC = {"/accounts/login/", "/healthz"}
 
 ROLE_NAV = {
     "agent": ["Overview", "Users"],
-    "manager": ["Overview", "Users", "Broadcasts"],
-    "admin": ["Overview", "Users", "Broadcasts", "Audit", "Team"],
+    "manager": ["Overview", "Users", "Broadcasts", "Catalogue"],
+    "admin": ["Overview", "Users", "Broadcasts", "Catalogue", "Audit", "Team"],
 }
 
 SCREENS = {
     "dashboard:users_list": "view_users",
     "dashboard:broadcasts_list": "send_broadcast",
+    "dashboard:catalogue": "manage_catalogue",
     "dashboard:audit_list": "view_audit",
     "dashboard:team_list": "manage_team",
 }
 ROLE_PERMS = {
     "agent": {"view_users"},
-    "manager": {"view_users", "send_broadcast"},
-    "admin": {"view_users", "send_broadcast", "view_audit", "manage_team"},
+    "manager": {"view_users", "send_broadcast", "manage_catalogue"},
+    "admin": {"view_users", "send_broadcast", "manage_catalogue", "view_audit", "manage_team"},
 }
 
 
