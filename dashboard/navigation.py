@@ -24,6 +24,7 @@ NAVIGATION = (
     NavItem("Users", "dashboard:users_list", "view_users"),
     NavItem("Broadcasts", "dashboard:broadcasts_list", "send_broadcast"),
     NavItem("Flow runs", "dashboard:triggers_list", "trigger_flow"),
+    NavItem("Catalogue", "dashboard:catalogue", "manage_catalogue"),
     NavItem("Audit", "dashboard:audit_list", "view_audit"),
     NavItem("Team", "dashboard:team_list", "manage_team"),
 )

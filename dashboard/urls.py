@@ -4,7 +4,17 @@ from django.urls import include, path
 
 from dashboard.admin import team_admin
 from dashboard.models.runs import BROADCAST, TRIGGER
-from dashboard.views import account, audit, conversations, health, home, runs, team, users
+from dashboard.views import (
+    account,
+    audit,
+    catalogue,
+    conversations,
+    health,
+    home,
+    runs,
+    team,
+    users,
+)
 
 app_urls = (
     [
@@ -35,6 +45,17 @@ app_urls = (
         path("runs/<int:pk>/confirm/", runs.run_confirm, name="run_confirm"),
         path("runs/<int:pk>/control/", runs.run_control, name="run_control"),
         path("runs/<int:pk>/recipients.csv", runs.run_export, name="run_export"),
+        path("catalogue/", catalogue.catalogue, name="catalogue"),
+        path("catalogue/templates/new/", catalogue.template_create, name="template_create"),
+        path("catalogue/templates/<int:pk>/", catalogue.template_edit, name="template_edit"),
+        path(
+            "catalogue/templates/<int:pk>/active/",
+            catalogue.template_toggle,
+            name="template_toggle",
+        ),
+        path("catalogue/flows/new/", catalogue.flow_create, name="flow_create"),
+        path("catalogue/flows/<int:pk>/", catalogue.flow_edit, name="flow_edit"),
+        path("catalogue/flows/<int:pk>/active/", catalogue.flow_toggle, name="flow_toggle"),
         path("audit/", audit.audit_list, name="audit_list"),
         path("audit/verify/", audit.audit_verify_now, name="audit_verify"),
         path("audit/integrity/", audit.audit_integrity_panel, name="audit_integrity"),

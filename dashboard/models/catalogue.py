@@ -5,6 +5,7 @@ link to what they sent.
 """
 
 import re
+from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -28,6 +29,11 @@ flow_key = RegexValidator(
 attribute_name = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 
 
+def _listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else items[0]
+
+
 def template_parameters(body: str) -> int:
     """How many parameters ``body`` takes; ValidationError unless they are 1..n."""
     numbers = {int(n) for n in PLACEHOLDER.findall(body)}
@@ -37,9 +43,10 @@ def template_parameters(body: str) -> int:
         raise ValidationError(f"A template takes at most {MAX_PARAMETERS} values.")
     missing = sorted(set(range(1, max(numbers) + 1)) - numbers)
     if missing:
-        listed = ", ".join(f"{{{{{n}}}}}" for n in missing)
+        verb = "is" if len(missing) == 1 else "are"
+        listed = _listed([f"{{{{{n}}}}}" for n in missing])
         raise ValidationError(
-            f"Number the places for values from {{{{1}}}} without gaps: {listed} is missing."
+            f"Number the places for values from {{{{1}}}} without gaps: {listed} {verb} missing."
         )
     return max(numbers)
 
@@ -105,13 +112,25 @@ class Flow(models.Model):
         names = self.attributes if isinstance(self.attributes, list) else None
         if names is None or not all(isinstance(n, str) for n in names):
             raise ValidationError({"attributes": "List the attribute names, one a line."})
-        bad = [n for n in names if not attribute_name.match(n) or n.startswith("user.")]
+        bad = [n for n in names if not attribute_name.match(n)]
         if bad:
             raise ValidationError(
                 {
                     "attributes": f"Not an attribute name: {', '.join(bad[:5])}. Use letters, "
-                    "digits, _ . and -, starting with a letter (not user.)."
+                    "digits, _ . and -, starting with a letter."
                 }
             )
-        if len(set(names)) != len(names):
-            raise ValidationError({"attributes": "Each attribute once."})
+        own = [n for n in names if n.startswith("user.")]
+        if own:
+            raise ValidationError(
+                {
+                    "attributes": f"Leave out {', '.join(own[:5])}: the dashboard sends the "
+                    "user's own details (user. attributes) itself."
+                }
+            )
+        twice = sorted(n for n, times in Counter(names).items() if times > 1)
+        if twice:
+            verb = "is" if len(twice) == 1 else "are"
+            raise ValidationError(
+                {"attributes": f"List each attribute once: {_listed(twice[:5])} {verb} repeated."}
+            )

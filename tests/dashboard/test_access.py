@@ -9,8 +9,8 @@ PUBLIC = {"/accounts/login/", "/healthz"}
 
 ROLE_NAV = {
     "agent": ["Overview", "Users"],
-    "manager": ["Overview", "Users", "Broadcasts", "Flow runs"],
-    "admin": ["Overview", "Users", "Broadcasts", "Flow runs", "Audit", "Team"],
+    "manager": ["Overview", "Users", "Broadcasts", "Flow runs", "Catalogue"],
+    "admin": ["Overview", "Users", "Broadcasts", "Flow runs", "Catalogue", "Audit", "Team"],
 }
 
 SCREENS = {
@@ -19,13 +19,21 @@ SCREENS = {
     "dashboard:broadcast_new": "send_broadcast",
     "dashboard:triggers_list": "trigger_flow",
     "dashboard:trigger_new": "trigger_flow",
+    "dashboard:catalogue": "manage_catalogue",
     "dashboard:audit_list": "view_audit",
     "dashboard:team_list": "manage_team",
 }
 ROLE_PERMS = {
     "agent": {"view_users"},
-    "manager": {"view_users", "send_broadcast", "trigger_flow"},
-    "admin": {"view_users", "send_broadcast", "trigger_flow", "view_audit", "manage_team"},
+    "manager": {"view_users", "send_broadcast", "trigger_flow", "manage_catalogue"},
+    "admin": {
+        "view_users",
+        "send_broadcast",
+        "trigger_flow",
+        "manage_catalogue",
+        "view_audit",
+        "manage_team",
+    },
 }
 
 
