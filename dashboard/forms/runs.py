@@ -4,8 +4,10 @@ the confirm that launches it."""
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
 from dashboard.models import Flow, Run, WhatsAppTemplate
+from dashboard.services.audience import CSV_MAX_BYTES, too_large
 from dashboard.services.mapping import SOURCES, Source
 from dashboard.services.runs import RUN_NAME
 
@@ -17,6 +19,13 @@ class AudienceUploadForm(forms.Form):
         "and any of name, user_id and other columns to use as values.",
         error_messages={"required": "Choose a CSV file to upload.", "empty": "The file is empty."},
     )
+
+    def clean_file(self) -> UploadedFile:
+        """The file, unread; one too large is refused before it is read into memory."""
+        chosen = self.cleaned_data["file"]
+        if chosen.size > CSV_MAX_BYTES:
+            raise forms.ValidationError(too_large(chosen.size))
+        return chosen
 
 
 class ChooseForm(forms.Form):

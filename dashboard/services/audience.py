@@ -58,10 +58,7 @@ def members_from_csv(data: bytes) -> list[Member]:
     """The people of an uploaded CSV: a ``phone`` column, optional ``name`` and
     ``user_id``, and any other column as an attribute. Raises AudienceError."""
     if len(data) > CSV_MAX_BYTES:
-        raise AudienceError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; upload at most "
-            f"{CSV_MAX_BYTES // 1024 // 1024} MB (split the list into several files)."
-        )
+        raise AudienceError(too_large(len(data)))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -106,6 +103,13 @@ def members_from_csv(data: bytes) -> list[Member]:
     if not members:
         raise AudienceError("The file names its columns but lists nobody.")
     return members
+
+
+def too_large(size: int) -> str:
+    return (
+        f"The file is {size / 1024 / 1024:.1f} MB; upload at most "
+        f"{CSV_MAX_BYTES // 1024 // 1024} MB (split the list into several files)."
+    )
 
 
 def normal_phone(phone: str) -> str:

@@ -287,21 +287,10 @@ def run_resend(run: Run, *, person: AbstractBaseUser) -> Run:
     draft = draft_create(
         kind=run.kind, person=person, members=members, audience=f"Re-send of “{run.name}”"
     )
-    draft.resend_of, draft.template, draft.flow, draft.mapping = (
-        run,
-        run.template,
-        run.flow,
-        run.mapping,
-    )
-    draft.name = f"{run.name[:44]}-resend"
-    draft.save(update_fields=["resend_of", "template", "flow", "mapping", "name"])
-    # They were contacted by this very run: include them, and say so on the draft.
+    draft.resend_of, draft.template, draft.flow = run, run.template, run.flow
+    draft.save(update_fields=["resend_of", "template", "flow"])
+    # The same values; and they were contacted by this very run: include them.
     draft_configure(
-        draft,
-        name=draft.name,
-        template=draft.template,
-        flow=draft.flow,
-        sources=run_sources(draft),
-        include_recent=True,
+        draft, name=f"{run.name[:47]}-resend", sources=run_sources(run), include_recent=True
     )
     return draft
