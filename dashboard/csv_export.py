@@ -24,8 +24,10 @@ class _Echo:
 
 
 def csv_rows(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    """Yield CSV lines (header first), each cell made spreadsheet-safe."""
+    """Yield CSV lines (header first), each cell made spreadsheet-safe, the header's too
+    (attribute names come from the platform)."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)  # BOM: Excel reads UTF-8 names correctly
+    # BOM: Excel reads UTF-8 names correctly
+    yield "\ufeff" + writer.writerow([spreadsheet_safe(name) for name in header])
     for row in rows:
         yield writer.writerow([spreadsheet_safe(cell) for cell in row])
