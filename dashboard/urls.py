@@ -22,14 +22,14 @@ app_urls = (
         path("users/", users.users_list, name="users_list"),
         path("users/selection/", users.users_select, name="users_select"),
         path("users/export.csv", users.users_export, name="users_export"),
-        path("users/<str:user_id>/conversation/", conversations.conversation, name="conversation"),
+        path("users/<path:user_id>/conversation/", conversations.conversation, name="conversation"),
         path(
-            "users/<str:user_id>/conversation/rating/",
+            "users/<path:user_id>/conversation/rating/",
             conversations.conversation_rating,
             name="conversation_rating",
         ),
         path(
-            "users/<str:user_id>/conversation/export/",
+            "users/<path:user_id>/conversation/export/",
             conversations.conversation_export,
             name="conversation_export",
         ),

@@ -108,6 +108,27 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+MAX_USER_ID = 200
+
+
+def check_user_id(user_id: str) -> None:
+    """Refuse, before anything is sent, an id the platform cannot hold: empty, too long,
+    with control characters, or ``.`` and ``..`` (which a URL would turn into a step up
+    the platform's path)."""
+    if (
+        not user_id
+        or len(user_id) > MAX_USER_ID
+        or user_id in (".", "..")
+        or any(ord(c) < 32 or ord(c) == 127 for c in user_id)
+    ):
+        raise InvalidRequest(
+            "This is not a user id the platform can have (empty, “.” or “..”, over "
+            f"{MAX_USER_ID} characters, or with control characters). Nothing was asked "
+            "of the platform.",
+            detail="user id refused before sending",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Call[T]:
     """One platform request, described: what goes out, and how its answer is read."""
@@ -230,6 +251,7 @@ class TechnowizClient:
         page_size: int = 500,
     ) -> Call[ConversationPage]:
         """The request of :meth:`conversation`, for :meth:`gather`."""
+        check_user_id(user_id)
         query: dict[str, Any] = {"page_number": page, "page_size": page_size}
         if start is not None:
             query["start_date"] = _epoch_ms(start, "start")
@@ -347,12 +369,13 @@ class TechnowizClient:
         ids = [uuid.uuid4() for _ in calls]
         started: list[tuple[audit.AttemptRecord, Exchange] | TechnowizError] = []
         for call, call_id in zip(calls, ids, strict=True):
+            request = self._build(call)
             try:
-                record = self._begin(call, call_id, 0)
+                record = self._begin(call, call_id, 0, request)
             except TechnowizError as error:
                 started.append(error)
                 continue
-            future = self._exchanges().submit(self._exchange, record, call)
+            future = self._exchanges().submit(self._exchange, record, request)
             started.append((record, future.result))
         results: list[Any] = []
         for call, call_id, first in zip(calls, ids, started, strict=True):
@@ -392,8 +415,9 @@ class TechnowizClient:
                 record, exchange = first
                 first = None
             else:
-                record = self._begin(call, call_id, attempt)
-                exchange = partial(self._exchange, record, call)
+                request = self._build(call)
+                record = self._begin(call, call_id, attempt, request)
+                exchange = partial(self._exchange, record, request)
             try:
                 return self._attempt(call, record, exchange)
             except TechnowizError as error:
@@ -403,8 +427,21 @@ class TechnowizClient:
             attempt += 1
             time.sleep(delay)
 
-    def _begin(self, call: Call[Any], call_id: uuid.UUID, attempt: int) -> audit.AttemptRecord:
-        """The attempt's ``pending`` audit row, committed before anything is sent."""
+    def _build(self, call: Call[Any]) -> httpx.Request:
+        return self._http.build_request(
+            call.method,
+            call.path,
+            params=call.query,
+            json=call.json_body,
+            files=call.files,
+            data=call.data,
+        )
+
+    def _begin(
+        self, call: Call[Any], call_id: uuid.UUID, attempt: int, request: httpx.Request
+    ) -> audit.AttemptRecord:
+        """The attempt's ``pending`` audit row, committed before anything is sent; its path
+        is the one the request object carries, as it goes on the wire."""
         try:
             return audit.begin(
                 call_id=call_id,
@@ -412,7 +449,7 @@ class TechnowizClient:
                 action=call.action,
                 method=call.method,
                 path_template=call.template,
-                path=call.path,
+                path=request.url.raw_path.partition(b"?")[0].decode("ascii"),
                 query=call.query,
                 body_summary=call.summary,
             )
@@ -460,21 +497,13 @@ class TechnowizClient:
             )
 
     def _exchange(
-        self, record: audit.AttemptRecord, call: Call[Any]
+        self, record: audit.AttemptRecord, request: httpx.Request
     ) -> tuple[httpx.Response, bytes]:
         """The breaker, a limiter slot, the request and the whole answer. No database and
         no audit here: under :meth:`gather` it runs on a pool thread."""
         try:
             self.breaker.before()
             with self.limiter.slot(timeout=self.config.queue_timeout):
-                request = self._http.build_request(
-                    call.method,
-                    call.path,
-                    params=call.query,
-                    json=call.json_body,
-                    files=call.files,
-                    data=call.data,
-                )
                 response = self._http.send(request)
                 try:
                     return response, response.read()

@@ -67,3 +67,48 @@ class UsersQueryForm(forms.Form):
 
     def user_filter(self) -> UserFilter:
         return UserFilter(self.cleaned_data["attribute"], tuple(self.cleaned_data["values"]))
+
+
+MAX_USER_ID = 200
+
+
+def validate_user_id(value: str) -> None:
+    """An id the platform could have: what a database column of ours can hold too."""
+    if not value or len(value) > MAX_USER_ID or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise forms.ValidationError(
+            f"A user id is 1-{MAX_USER_ID} characters without control characters."
+        )
+
+
+class SelectionChangeForm(forms.Form):
+    """A change of the selection: tick or untick (a checkbox sends ``toggle``), add or
+    remove the ticked, select all matching, or clear; every id checked first."""
+
+    op = forms.ChoiceField(choices=[(o, o) for o in ("toggle", "add", "remove", "all", "clear")])
+    toggle = forms.CharField(required=False, strip=False)
+    user_id = forms.MultipleChoiceField(required=False)  # choices: any valid id
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user_id"].valid_value = lambda value: True
+
+    def clean_toggle(self) -> str:
+        toggled = self.cleaned_data["toggle"]
+        if self.data.get("op") == "toggle":
+            validate_user_id(toggled)
+        return toggled
+
+    def clean_user_id(self) -> list[str]:
+        ids = self.cleaned_data["user_id"]
+        for value in ids:
+            validate_user_id(value)
+        if len(ids) > 1000:
+            raise forms.ValidationError("Tick at most 1,000 users at once.")
+        return ids
+
+    def change(self) -> tuple[str, list[str]]:
+        """``(op, user ids)``: a toggle becomes an add or a remove of one id."""
+        data = self.cleaned_data
+        if data["op"] == "toggle":
+            return ("add" if data["toggle"] in data["user_id"] else "remove"), [data["toggle"]]
+        return data["op"], data["user_id"]

@@ -65,6 +65,11 @@ def conversation_with_details(
 ) -> tuple[ConversationPage | TechnowizError, UserDetails]:
     """A page of the conversation and who the user is; when the list they came from has
     left the cache, both are asked for at once (one latency, not two)."""
-    call = get_client().conversation_call(user_id, start=start, end=end, page=page, page_size=size)
+    try:
+        call = get_client().conversation_call(
+            user_id, start=start, end=end, page=page, page_size=size
+        )
+    except TechnowizError as refused:  # an id the platform cannot have: nothing is asked
+        return refused, UserDetails(user_id, None)
     answer, matched = users_with(list_filter(conversation_query), call)
     return answer, UserDetails(user_id, matched.find(user_id) if matched else None)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseLocation
 
 from dashboard.csv_export import csv_rows
-from dashboard.forms.users import PRESETS, UsersQueryForm
+from dashboard.forms.users import PRESETS, SelectionChangeForm, UsersQueryForm
 from dashboard.list_state import selection_url, to_conversation, with_defaults
 from dashboard.lists.users_table import user_rows
 from dashboard.permissions import requires
@@ -90,15 +90,6 @@ def sort_links(sort: str) -> dict[str, dict[str, str]]:
     return {"sort_next": nxt, "sort_state": state}
 
 
-def _selection_change(request: HttpRequest) -> tuple[str, list[str]]:
-    """The change asked for: ``(op, user ids)``; a checkbox sends ``toggle``."""
-    op, ticked = request.POST.get("op", ""), request.POST.getlist("user_id")
-    if op == "toggle":
-        toggled = request.POST.get("toggle", "")
-        return ("add" if toggled in ticked else "remove"), [toggled]
-    return op, ticked
-
-
 def _back_url(request: HttpRequest) -> str:
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -110,10 +101,12 @@ def _back_url(request: HttpRequest) -> str:
 @requires("view_users")
 def users_select(request: HttpRequest) -> HttpResponse:
     """Tick, untick, select all matching, or clear; answers the selection bar."""
-    form = UsersQueryForm(request.GET)
-    op, user_ids = _selection_change(request)
-    if not (form.is_valid() and form.has_filter()) or op not in ("add", "remove", "all", "clear"):
-        return HttpResponse("Unknown selection change.", status=400, content_type="text/plain")
+    form, change = UsersQueryForm(request.GET), SelectionChangeForm(request.POST)
+    if not (form.is_valid() and form.has_filter() and change.is_valid()):
+        problems = " ".join(e for errors in change.errors.values() for e in errors)
+        message = problems or "Unknown selection change."
+        return HttpResponse(message, status=400, content_type="text/plain")
+    op, user_ids = change.change()
     context: dict = {
         "form": form,
         "next_url": _back_url(request),

@@ -11,6 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError
 
+from technowiz.models import OutboundCall
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -253,3 +255,30 @@ def test_production_serves_pages_with_hashed_compressed_static_files(tmp_path):
     css = re.search(r'href="/static/(css/site\.[0-9a-f]{12}\.css)"', result.stdout)
     assert css, result.stdout[:500]
     assert (tmp_path / "static" / (css.group(1) + ".gz")).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_id", ["%2E%2E", "%2E", ".%2E"])
+def test_a_dot_segment_user_id_is_refused_before_any_call(agent_client, sandbox, user_id):
+    """Django decodes %2E%2E to "..", and httpx would drop it from the platform's path."""
+    for suffix in ("", "rating/"):
+        response = agent_client.get(f"/users/{user_id}/conversation/{suffix}")
+        assert response.status_code == 200
+        assert "This is not a user id the platform can have" in response.content.decode()
+    assert not OutboundCall.objects.exists() and sandbox.stats.requests == 0
+
+
+@pytest.mark.django_db
+def test_a_user_id_with_a_slash_is_asked_for_as_it_is(agent_client, sandbox):
+    response = agent_client.get("/users/web%2Fodd/conversation/")
+    assert response.status_code == 200
+    assert "This user is unknown to the platform." in response.content.decode()
+    [call] = OutboundCall.objects.all()
+    assert call.path.endswith("/channel-user/web%2Fodd/conversations")
+
+
+@pytest.mark.django_db
+def test_the_audit_records_the_path_that_went_on_the_wire(agent_client, sandbox):
+    agent_client.get("/users/a.b/conversation/")
+    [call] = OutboundCall.objects.all()
+    assert call.path.endswith("/channel-user/a.b/conversations")

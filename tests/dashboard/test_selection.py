@@ -66,3 +66,20 @@ def test_ticks_sent_at_the_same_time_all_count(agent):
         thread.join()
     assert errors == []
     assert selection_get(agent).ids == {f"u{n}" for n in range(8)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"op": "add", "user_id": ["x" * 300]},
+        {"op": "add", "user_id": ["ok", "bad\x00id"]},
+        {"op": "toggle", "toggle": "y" * 201, "user_id": ["y" * 201]},
+        {"op": "toggle", "toggle": ""},
+    ],
+)
+def test_ids_the_platform_cannot_have_are_refused_in_words(agent, agent_client, data):
+    response = agent_client.post("/users/selection/?preset=1", data)
+    assert response.status_code == 400
+    assert "A user id is 1-200 characters without control characters." in response.content.decode()
+    assert selection_get(agent).ids == frozenset()
