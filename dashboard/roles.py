@@ -53,9 +53,18 @@ def role_from_groups(group_names: set[str], *, is_superuser: bool = False) -> st
 
 
 def active_admins_excluding(user_id: int) -> int:
-    """How many other active accounts can manage the team (admins and superusers)."""
+    """How many other active accounts can manage the team (admins and superusers).
+
+    Call it in the transaction that changes the account: it first locks the admin role's
+    row, so two admins demoting each other at once are counted one after the other (on
+    PostgreSQL; SQLite's IMMEDIATE transactions serialise them anyway).
+    """
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import transaction
     from django.db.models import Q
 
-    others = get_user_model().objects.filter(is_active=True).exclude(pk=user_id)
-    return others.filter(Q(is_superuser=True) | Q(groups__name="admin")).distinct().count()
+    with transaction.atomic():
+        list(Group.objects.select_for_update().filter(name="admin"))
+        others = get_user_model().objects.filter(is_active=True).exclude(pk=user_id)
+        return others.filter(Q(is_superuser=True) | Q(groups__name="admin")).distinct().count()

@@ -295,3 +295,45 @@ def test_settings_offer_real_places_only(agent_client):
     assert '"Factory"' not in page and '"localtime"' not in page
     assert 'aria-describedby="id_time_zone_helptext"' in page
     assert 'id="id_time_zone_helptext"' in page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_admins_demoting_each_other_at_once_leave_an_admin(make_member, client_for):
+    """Check-then-act: without a lock both counted the other and both were demoted
+    (PostgreSQL, 3 of 3 tries); now the second waits for the first and is refused."""
+    import threading
+
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    first, second = make_member("admin-a", "admin"), make_member("admin-b", "admin")
+    agent_group = [Group.objects.get(name="agent").pk]
+    forms = {
+        first: _change_form(second, groups=agent_group),
+        second: _change_form(first, groups=agent_group),
+    }
+    clients = {person: client_for(person) for person in forms}
+    together, answers = threading.Barrier(2), []
+
+    def demote(person, other):
+        try:
+            together.wait()
+            answers.append(
+                clients[person].post(f"/team/admin/auth/user/{other.pk}/change/", forms[person])
+            )
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=demote, args=(first, second)),
+        threading.Thread(target=demote, args=(second, first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) == [200, 302]
+    refused = next(a for a in answers if a.status_code == 200)
+    assert "This is the last active admin" in refused.content.decode()
+    admins = Group.objects.get(name="admin").user_set.filter(is_active=True)
+    assert admins.count() == 1
