@@ -45,6 +45,11 @@ def check_production(
     problems = []
     if not secret_key:
         problems.append("SECRET_KEY is not set: give it a long random value.")
+    elif len(secret_key) < 50 or len(set(secret_key)) < 5:
+        problems.append(
+            "SECRET_KEY is too weak: use at least 50 random characters (for example "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
     if debug:
         problems.append("DEBUG is on: set DEBUG=false (DEBUG shows settings and data).")
     if not allowed_hosts:

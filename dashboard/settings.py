@@ -13,7 +13,7 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
-from dashboard.config import check_production, local_secret_key, sqlite_options
+from dashboard.config import check_production, choice, local_secret_key, sqlite_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,8 @@ def text(name: str, default: str) -> str:
     return env.str(name, default="") or default
 
 
-DJANGO_ENV = text("DJANGO_ENV", "development")
+# Only these two: a typo ("prod", "Production") must not quietly mean development.
+DJANGO_ENV = choice("DJANGO_ENV", text("DJANGO_ENV", "development"), ("development", "production"))
 PRODUCTION = DJANGO_ENV == "production"
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or ("" if PRODUCTION else local_secret_key(BASE_DIR))
@@ -181,6 +182,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The person's address for the lockout. Behind N proxies that each append the address they
+# saw to X-Forwarded-For, the client's is the N-th from the right (read by django-ipware);
+# with 0 (the default) the header is never trusted: anyone can write it.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXIES else ("REMOTE_ADDR",)
+)
 
 # --- Place and time ---------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -112,3 +112,29 @@ def test_a_refused_password_change_names_its_message_for_screen_readers(agent_cl
     assert "The two password fields didn\u2019t match." in html
     agent.refresh_from_db()
     assert agent.check_password(PASSWORD)  # nothing changed
+
+
+def _from(client, username, password, *, forwarded):
+    data = {"username": username, "password": password}
+    return client.post(LOGIN, data, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+
+@pytest.mark.django_db
+def test_with_no_trusted_proxy_a_forwarded_address_is_ignored(client, manager):
+    """Anyone can write X-Forwarded-For: a new value per try must not dodge the pause."""
+    for n in range(5):
+        _from(client, "manager1", "wrong", forwarded=f"203.0.113.{n}")
+    assert _from(client, "manager1", PASSWORD, forwarded="203.0.113.99").status_code == 429
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_one_persons_typos_do_not_lock_the_company(
+    client, manager, settings
+):
+    """Everyone comes from the proxy's address; the address it forwards tells them apart."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    for _ in range(5):  # the typing person; a value they wrote themselves comes first
+        _from(client, "manager1", "wrong", forwarded="6.6.6.6, 198.51.100.7")
+    assert _from(client, "manager1", PASSWORD, forwarded="1.1.1.1, 198.51.100.7").status_code == 429
+    assert _from(client, "manager1", PASSWORD, forwarded="198.51.100.8").status_code == 302

@@ -152,6 +152,8 @@ GOOD = {
     ("change", "setting"),
     [
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short-but-random-9f8a7b"}, "SECRET_KEY is too weak"),
+        ({"SECRET_KEY": "ab" * 40}, "SECRET_KEY is too weak"),
         ({"DEBUG": "true"}, "DEBUG"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"TECHNOWIZ_BASE_URL": "https://api.technowiz.example"}, "TECHNOWIZ_API_KEY"),
@@ -162,6 +164,13 @@ def test_production_refuses_unsafe_settings(change, setting):
     assert result.returncode != 0
     assert "Refusing to start with DJANGO_ENV=production" in result.stderr
     assert setting in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("name", ["Production", "prod", "staging"])
+def test_an_unknown_environment_name_refuses_to_start(name):
+    result = _start_in_production(**GOOD, DJANGO_ENV=name)
+    assert result.returncode != 0
+    assert "DJANGO_ENV must be one of development, production" in result.stderr
 
 
 def test_production_starts_with_safe_settings():
