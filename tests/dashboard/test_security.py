@@ -291,3 +291,32 @@ def test_the_audit_records_the_path_that_went_on_the_wire(agent_client, sandbox)
     agent_client.get("/users/a.b/conversation/")
     [call] = OutboundCall.objects.all()
     assert call.path.endswith("/channel-user/a.b/conversations")
+
+
+@pytest.mark.django_db
+def test_healthz_says_503_when_the_cache_table_is_missing(client):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE dashboard_cache")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "cache": "unreachable"}
+
+
+def test_migrate_alone_creates_the_cache_table(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE_URL"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="dashboard.settings", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
+    )
+    code = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        "cache.set('x', 1); print(cache.get('x'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "1", result.stderr
