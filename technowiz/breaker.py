@@ -42,7 +42,7 @@ class CircuitBreaker:
             wait = max(int(remaining + 0.999), 1)
             raise PlatformUnavailable(
                 "The platform has been failing, so the dashboard paused calls to it. "
-                f"Calls are paused for {wait} seconds: try again then.",
+                f"Calls are paused for {wait} second{'s' if wait != 1 else ''}: try again then.",
                 detail=f"circuit open: calls paused for {wait} s",
                 retry_after=float(wait),
             )

@@ -220,3 +220,21 @@ def test_long_pending_row_reads_unknown():
     assert old.effective_outcome == "unknown" and fresh.effective_outcome == "pending"
     effective = dict(OutboundCall.objects.with_effective_outcome().values_list("pk", "effective"))
     assert effective == {old.pk: "unknown", fresh.pk: "pending"}
+
+
+def test_the_pause_message_says_the_time_left(make_client, platform):
+    now = [1000.0]
+    client = make_client(max_retries=0)
+    client.breaker = CircuitBreaker(failures=1, cooldown=30.0, clock=lambda: now[0])
+    platform.default = lambda request: httpx.Response(503)
+    with pytest.raises(errors.ServerError):
+        client.users_by_attribute("feedback", "1")
+    now[0] += 12.2
+    with pytest.raises(errors.PlatformUnavailable) as info:
+        client.users_by_attribute("feedback", "1")
+    assert "Calls are paused for 18 seconds" in info.value.message
+    now[0] += 17.5
+    with pytest.raises(errors.PlatformUnavailable) as info:
+        client.users_by_attribute("feedback", "1")
+    assert "Calls are paused for 1 seconds" not in info.value.message
+    assert "Calls are paused for 1 second:" in info.value.message
