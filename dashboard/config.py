@@ -7,11 +7,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 SECRET_KEY_FILE = ".secret_key"
+AUDIT_SEAL_KEY_FILE = ".audit_seal_key"
 
 
-def local_secret_key(base_dir: Path) -> str:
-    """Return this checkout's secret key, generating it once into a git-ignored file."""
-    path = base_dir / SECRET_KEY_FILE
+def local_secret_key(base_dir: Path, name: str = SECRET_KEY_FILE) -> str:
+    """Return this checkout's secret, generating it once into a git-ignored file."""
+    path = base_dir / name
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -39,7 +40,13 @@ def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
 
 
 def check_production(
-    *, secret_key: str, debug: bool, allowed_hosts: list[str], base_url: str, api_key: str
+    *,
+    secret_key: str,
+    debug: bool,
+    allowed_hosts: list[str],
+    base_url: str,
+    api_key: str,
+    audit_seal_key: str,
 ) -> None:
     """Refuse to start with a configuration that is unsafe for production."""
     problems = []
@@ -54,6 +61,11 @@ def check_production(
         problems.append("DEBUG is on: set DEBUG=false (DEBUG shows settings and data).")
     if not allowed_hosts:
         problems.append("ALLOWED_HOSTS is empty: list the host names the site answers to.")
+    if len(audit_seal_key) < 32:
+        problems.append(
+            "AUDIT_SEAL_KEY is not set (or shorter than 32 characters): the audit log's "
+            "seals need a key kept outside the database."
+        )
     if base_url and not api_key:
         problems.append("TECHNOWIZ_API_KEY is not set although TECHNOWIZ_BASE_URL is.")
     if problems:

@@ -13,7 +13,13 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
-from dashboard.config import check_production, choice, local_secret_key, sqlite_options
+from dashboard.config import (
+    AUDIT_SEAL_KEY_FILE,
+    check_production,
+    choice,
+    local_secret_key,
+    sqlite_options,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +68,16 @@ RECENT_CONTACT_DAYS = env.int("RECENT_CONTACT_DAYS", default=7)
 RUN_CONCURRENCY = env.int("RUN_CONCURRENCY", default=8)
 RUN_LEASE_SECONDS = env.float("RUN_LEASE_SECONDS", default=30.0)
 DEMO_PASSWORD = text("DEMO_PASSWORD", "technowiz-demo")
+# The audit log's seals are HMACs under this key, kept outside the database; to rotate,
+# move the old key to AUDIT_SEAL_OLD_KEYS (comma-separated): blocks sealed with it keep
+# verifying by the key id they record. The latest seal is also written to
+# AUDIT_SEAL_WITNESS (and logged), which verification checks: removing seals and rows
+# together from the database is then seen.
+AUDIT_SEAL_KEY = env.str("AUDIT_SEAL_KEY", default="") or (
+    "" if PRODUCTION else local_secret_key(BASE_DIR, AUDIT_SEAL_KEY_FILE)
+)
+AUDIT_SEAL_OLD_KEYS = env.list("AUDIT_SEAL_OLD_KEYS", default=[])
+AUDIT_SEAL_WITNESS = text("AUDIT_SEAL_WITNESS", str(BASE_DIR / "audit-seal-witness.json"))
 
 if PRODUCTION:
     check_production(
@@ -70,6 +86,7 @@ if PRODUCTION:
         allowed_hosts=ALLOWED_HOSTS,
         base_url=TECHNOWIZ_BASE_URL,
         api_key=TECHNOWIZ_API_KEY,
+        audit_seal_key=AUDIT_SEAL_KEY,
     )
 
 # --- Applications -----------------------------------------------------------

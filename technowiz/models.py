@@ -170,6 +170,9 @@ class AuditSeal(AppendOnlyModel):
     rows_digest = models.CharField(max_length=64)
     row_index = models.TextField(help_text='"<id>:<row hash prefix>" per row, to locate changes.')
     seal_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(
+        max_length=16, blank=True, help_text="Which AUDIT_SEAL_KEY made the seal (none: unkeyed)."
+    )
     created_at = models.DateTimeField()
 
     objects = AppendOnlyQuerySet.as_manager()  # append-only like the rows they seal

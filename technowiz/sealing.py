@@ -4,8 +4,16 @@ A seal covers a run of consecutive audit rows (by id, at most ``BLOCK_SIZE``). I
 the run's bounds, its row count, ``rows_digest`` (sha256 over a canonical serialization of
 every field of every row, in id order), a row index (each id with a prefix of that row's
 own hash, so a check can name the row that changed or went missing) and ``seal_hash`` =
-sha256(previous seal's hash + this seal's fields). Changing, deleting or inserting a
-sealed row, or changing, removing or reordering a seal, no longer verifies.
+HMAC-SHA256 under ``AUDIT_SEAL_KEY`` of the previous seal's hash and this seal's fields,
+with the key's id recorded beside it (old keys keep verifying from
+``AUDIT_SEAL_OLD_KEYS``). The key is not in the database, so whoever can write the
+database cannot seal again what they changed. Changing, deleting or inserting a sealed
+row, or changing, removing or reordering a seal, no longer verifies.
+
+The latest seal is also written to ``AUDIT_SEAL_WITNESS`` (a file outside the database)
+and logged; verification checks the database still holds it, so removing the newest seals
+with their rows (or emptying both tables) is seen too. On PostgreSQL, triggers refuse
+UPDATE, DELETE and TRUNCATE of sealed rows and of seals (migration 0003).
 
 Pending rows are never sealed. A row still pending after :func:`stale_after` belongs to a
 process that died mid-call: before sealing, :func:`audit_seal` completes it as
@@ -20,15 +28,18 @@ Concurrency: a seal is written in one transaction that locks the last seal
 and ``number`` and ``first_id`` are unique, so two processes sealing at once cannot fork
 the chain: the loser gets an ``IntegrityError``, rolls back and retries on the new tail.
 
-What this does not catch: deleting the newest seals together with their rows (keep a copy
-of the latest seal hash elsewhere, e.g. the one the audit screen shows) and rows that are
-not sealed yet.
+What this does not catch: rows that are not sealed yet, and, when the witness file is
+lost too, the newest seals removed with their rows (the log line still names them).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import hmac
 import json
+import logging
+import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +47,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Sum
@@ -43,6 +55,8 @@ from django.utils import timezone
 
 from technowiz.audit import write_retrying
 from technowiz.models import PENDING, AuditSeal, OutboundCall, stale_after
+
+logger = logging.getLogger("technowiz.sealing")
 
 BLOCK_SIZE = 500
 SETTLE = timedelta(seconds=5)
@@ -104,8 +118,19 @@ def digest_rows(rows: Iterable[Sequence[Any]]) -> BlockDigest:
     return BlockDigest(tuple(ids), whole.hexdigest(), hashes)
 
 
-def seal_hash_of(previous_hash: str, seal: AuditSeal) -> str:
-    """sha256 over the previous seal's hash and every field of this seal."""
+def key_id_of(key: str) -> str:
+    """A short public name for a key (a hash of it: it tells nothing of the key)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def seal_keys() -> dict[str, str]:
+    """Key id -> key, for the current key and the old ones still verified."""
+    keys = [settings.AUDIT_SEAL_KEY, *settings.AUDIT_SEAL_OLD_KEYS]
+    return {key_id_of(key): key for key in keys if key}
+
+
+def seal_hash_of(previous_hash: str, seal: AuditSeal, key: str) -> str:
+    """HMAC-SHA256 under ``key`` of the previous seal's hash and every field of this seal."""
     parts = [
         previous_hash,
         str(seal.number),
@@ -116,7 +141,8 @@ def seal_hash_of(previous_hash: str, seal: AuditSeal) -> str:
         _canonical(seal.created_at),
         seal.row_index,
     ]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    message = "\n".join([*parts, seal.key_id]).encode()
+    return hmac.new(key.encode(), message, "sha256").hexdigest()
 
 
 def _block_rows(first_id: int, last_id: int) -> Iterable[tuple[Any, ...]]:
@@ -174,9 +200,56 @@ def _seal_next(*, block_size: int, horizon: datetime) -> int:
             row_index=digest.row_index,
             created_at=timezone.now(),
         )
-        seal.seal_hash = seal_hash_of(last.seal_hash if last else GENESIS, seal)
+        seal.key_id = key_id_of(settings.AUDIT_SEAL_KEY)
+        seal.seal_hash = seal_hash_of(
+            last.seal_hash if last else GENESIS, seal, settings.AUDIT_SEAL_KEY
+        )
         seal.save()
+        transaction.on_commit(lambda: witness_write(seal))
         return len(block)
+
+
+# --- The witness: the latest seal, outside the database ------------------------------
+
+
+def witness_write(seal: AuditSeal) -> None:
+    """Record ``seal`` as the latest, in the witness file (unless a later one is there
+    already) and in the log."""
+    logger.info(
+        "audit sealed: seal #%s rows to #%s hash %s", seal.number, seal.last_id, seal.seal_hash
+    )
+    path = settings.AUDIT_SEAL_WITNESS
+    record = {"number": seal.number, "last_id": seal.last_id, "seal_hash": seal.seal_hash}
+    try:
+        with open(path, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0)
+            known = _witness_from(handle.read())
+            if known and known["number"] >= seal.number:
+                return
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(record) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:
+        logger.exception("could not write the audit seal witness %s", path)
+
+
+def _witness_from(text: str) -> dict[str, Any] | None:
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("number"), int) else None
+
+
+def witness_read() -> dict[str, Any] | None:
+    try:
+        with open(settings.AUDIT_SEAL_WITNESS) as handle:
+            return _witness_from(handle.read())
+    except FileNotFoundError:
+        return None
 
 
 def audit_seal(*, block_size: int = BLOCK_SIZE, max_rows: int | None = None) -> int:
@@ -284,6 +357,7 @@ def _block_problems(seal: AuditSeal, *, seal_altered: bool) -> list[str]:
 
 
 def _check(seals: Iterable[AuditSeal]) -> tuple[list[str], int, int, int, str]:
+    keys = seal_keys()
     problems: list[str] = []
     previous: AuditSeal | None = None
     sealed = count = covered_to = 0
@@ -297,8 +371,14 @@ def _check(seals: Iterable[AuditSeal]) -> tuple[list[str], int, int, int, str]:
                 "the chain was altered."
             )
         previous_hash = previous.seal_hash if previous else GENESIS
-        altered = seal_hash_of(previous_hash, seal) != seal.seal_hash
-        if altered:
+        key = keys.get(seal.key_id)
+        if key is None:
+            problems.append(
+                f"Seal #{seal.number} was made with a key this site does not have (key id "
+                f"“{seal.key_id}”): add that key to AUDIT_SEAL_OLD_KEYS, or it was forged."
+            )
+        altered = key is None or seal_hash_of(previous_hash, seal, key) != seal.seal_hash
+        if altered and key is not None:
             if previous is None:
                 problems.append(
                     f"Seal #{seal.number} was altered: its hash does not match its contents."
@@ -327,6 +407,7 @@ def audit_verify() -> VerifyReport:
     problems, sealed, count, covered_to, last_hash = _check(
         AuditSeal.objects.order_by("number").iterator(chunk_size=100)
     )
+    problems += _witness_problems()
     if len(problems) > _MAX_MESSAGES:
         more = len(problems) - _MAX_MESSAGES
         problems = [*problems[:_MAX_MESSAGES], f"... and {more} more problems."]
@@ -341,6 +422,23 @@ def audit_verify() -> VerifyReport:
     )
     cache.set(_LAST_VERIFY_KEY, report, timeout=None)
     return report
+
+
+def _witness_problems() -> list[str]:
+    """The latest seal the witness file names must still be in the database, unchanged."""
+    known = witness_read()
+    if known is None:
+        return []
+    held = AuditSeal.objects.filter(number=known["number"]).first()
+    if held is None:
+        return [
+            f"Seal #{known['number']} (rows up to #{known.get('last_id')}) is gone from the "
+            f"database, but the witness file {settings.AUDIT_SEAL_WITNESS} recorded it: seals "
+            "and rows were removed."
+        ]
+    if held.seal_hash != known.get("seal_hash"):
+        return [f"Seal #{held.number} differs from the one the witness file recorded: altered."]
+    return []
 
 
 def last_verification() -> VerifyReport | None:

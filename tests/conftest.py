@@ -19,6 +19,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _audit_seal_witness(settings, tmp_path):
+    """Each test's own witness of the latest audit seal (the file outlives databases)."""
+    settings.AUDIT_SEAL_WITNESS = str(tmp_path / "audit-seal-witness.json")
+
+
 @pytest.fixture
 def make_member(db):
     def make(username: str, role: str):

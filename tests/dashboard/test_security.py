@@ -126,11 +126,16 @@ def test_healthz_says_503_when_the_database_is_down(client, monkeypatch):
     assert response.json()["database"] == "unreachable"
 
 
+PRODUCTION_SETTINGS = ("DJANGO", "SECRET", "DEBUG", "TECHNOWIZ", "ALLOWED_HOSTS", "AUDIT_SEAL")
+
+
 def _start_in_production(**env: str) -> subprocess.CompletedProcess:
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO", "SECRET", "DEBUG", "TECHNOWIZ", "ALLOWED_HOSTS"))
+        if not k.startswith(
+            ("DJANGO", "SECRET", "DEBUG", "TECHNOWIZ", "ALLOWED_HOSTS", "AUDIT_SEAL")
+        )
     }
     base.update({"DJANGO_ENV": "production", "DJANGO_SETTINGS_MODULE": "dashboard.settings"})
     base.pop("ALLOWED_HOSTS", None)
@@ -145,6 +150,7 @@ GOOD = {
     "SECRET_KEY": "q8Zr!vN2#pLx7@Wm4&Tj9$Hc5^Ya1*Bd6(Ke3)Gu0_Fs8+Ro2=Ei7-Lw4",
     "ALLOWED_HOSTS": "dash.example.com",
     "DEBUG": "false",
+    "AUDIT_SEAL_KEY": "k3y-for-the-audit-seals-0f9e8d7c6b5a4938271605f4e3d2c1b0",
 }
 
 
@@ -155,6 +161,7 @@ GOOD = {
         ({"SECRET_KEY": "short-but-random-9f8a7b"}, "SECRET_KEY is too weak"),
         ({"SECRET_KEY": "ab" * 40}, "SECRET_KEY is too weak"),
         ({"DEBUG": "true"}, "DEBUG"),
+        ({"AUDIT_SEAL_KEY": ""}, "AUDIT_SEAL_KEY is not set"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"TECHNOWIZ_BASE_URL": "https://api.technowiz.example"}, "TECHNOWIZ_API_KEY"),
     ],
@@ -183,7 +190,9 @@ def test_check_deploy_is_clean_in_production():
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO", "SECRET", "DEBUG", "TECHNOWIZ", "ALLOWED_HOSTS"))
+        if not k.startswith(
+            ("DJANGO", "SECRET", "DEBUG", "TECHNOWIZ", "ALLOWED_HOSTS", "AUDIT_SEAL")
+        )
     }
     env.update(GOOD, DJANGO_ENV="production")
     result = subprocess.run(
@@ -241,7 +250,9 @@ def test_production_serves_pages_with_hashed_compressed_static_files(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO", "SECRET", "DEBUG", "TECHNOWIZ", "ALLOWED_HOSTS"))
+        if not k.startswith(
+            ("DJANGO", "SECRET", "DEBUG", "TECHNOWIZ", "ALLOWED_HOSTS", "AUDIT_SEAL")
+        )
     }
     env.update(GOOD, DJANGO_ENV="production", STATIC_ROOT=str(tmp_path / "static"))
     env["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"

@@ -1,11 +1,14 @@
 """Tamper evidence: sealed blocks chained by hash, verified, and safe to seal concurrently."""
 
+import json
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
+from django.test import override_settings
 
 from technowiz.models import AuditSeal, ImmutableAuditRow, OutboundCall, stale_after
 from technowiz.sealing import NEVER_COMPLETED, audit_seal, audit_verify, last_verification
@@ -14,9 +17,20 @@ from tests.conftest import make_call
 pytestmark = pytest.mark.django_db
 
 
+TABLES = ("technowiz_outboundcall", "technowiz_auditseal")
+
+
 def raw(sql: str, params: list) -> None:
+    """A change made behind the application's back, by someone who owns the tables (on
+    PostgreSQL, the owner can switch the append-only triggers off first)."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for table in TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            for table in TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def test_seal_then_verify_is_ok():
@@ -146,8 +160,16 @@ def test_commands(capsys):
     assert f"Row #{calls[0].pk} was changed after it was sealed (block #1)." in err
 
 
+@pytest.fixture
+def seals_removed_after():
+    """A test that commits seals leaves none behind: the flush after it (TRUNCATE) is
+    refused on PostgreSQL while the log is sealed."""
+    yield
+    raw("DELETE FROM technowiz_auditseal", [])
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_sealing_keeps_one_consistent_chain():
+def test_concurrent_sealing_keeps_one_consistent_chain(seals_removed_after):
     """Two threads (own connections) seal the same rows at once: one linear chain."""
     for _ in range(120):
         make_call()
@@ -177,3 +199,111 @@ def test_concurrent_sealing_keeps_one_consistent_chain():
     report = audit_verify()
     assert report.ok, report.problems
     assert (report.sealed_rows, report.unsealed_rows) == (120, 0)
+
+
+# --- the key, the witness and the triggers ----------------------------------------------
+
+
+def _reseal_as_an_intruder(settings, key: str) -> None:
+    """What someone who can write the database (but lacks the key) would do after an
+    edit: remove the seals and seal again with the project's own functions."""
+    raw("DELETE FROM technowiz_auditseal", [])
+    with override_settings(
+        AUDIT_SEAL_KEY=key, AUDIT_SEAL_WITNESS=settings.AUDIT_SEAL_WITNESS + ".x"
+    ):
+        audit_seal()
+
+
+def test_a_row_edited_and_resealed_without_the_key_is_caught(settings):
+    calls = [make_call() for _ in range(4)]
+    audit_seal()
+    raw(
+        "UPDATE technowiz_outboundcall SET status = 200, detail = %s WHERE id = %s",
+        ["", calls[1].pk],
+    )
+    _reseal_as_an_intruder(settings, "a guess at the key, long enough to pass for one")
+    problems = audit_verify().problems
+    assert problems[0].startswith("Seal #1 was made with a key this site does not have")
+
+
+def test_a_forged_key_id_does_not_help(settings):
+    for _ in range(3):
+        make_call()
+    audit_seal()
+    real_id = AuditSeal.objects.get().key_id
+    _reseal_as_an_intruder(settings, "another guess at the key, long enough to pass")
+    raw("UPDATE technowiz_auditseal SET key_id = %s", [real_id])
+    assert "Seal #1 was altered: its hash does not match its contents." in audit_verify().problems
+
+
+def test_emptying_both_tables_is_seen_by_the_witness(settings, django_capture_on_commit_callbacks):
+    for _ in range(5):
+        make_call()
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_seal(block_size=2)
+    raw("DELETE FROM technowiz_auditseal", [])
+    raw("DELETE FROM technowiz_outboundcall", [])
+    report = audit_verify()
+    assert not report.ok and report.sealed_rows == 0
+    assert report.problems[0].startswith("Seal #3 (rows up to #")
+    assert "is gone from the database, but the witness file" in report.problems[0]
+
+
+def test_the_witness_keeps_the_latest_seal(settings, django_capture_on_commit_callbacks):
+    for _ in range(3):
+        make_call()
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_seal(block_size=2)
+    witness = json.loads(Path(settings.AUDIT_SEAL_WITNESS).read_text())
+    latest = AuditSeal.objects.get(number=2)
+    assert witness == {"number": 2, "last_id": latest.last_id, "seal_hash": latest.seal_hash}
+
+
+def test_a_rotated_key_keeps_old_blocks_verifying(settings):
+    old = settings.AUDIT_SEAL_KEY
+    make_call()
+    audit_seal()
+    settings.AUDIT_SEAL_KEY = "the new key, kept outside the database as well"
+    settings.AUDIT_SEAL_OLD_KEYS = [old]
+    make_call()
+    audit_seal()
+    assert len(set(AuditSeal.objects.values_list("key_id", flat=True))) == 2
+    assert audit_verify().ok
+    settings.AUDIT_SEAL_OLD_KEYS = []
+    assert (
+        audit_verify().problems[0].startswith("Seal #1 was made with a key this site does not have")
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE technowiz_outboundcall SET status = 500",
+        "DELETE FROM technowiz_outboundcall",
+        "UPDATE technowiz_auditseal SET row_count = 0",
+        "DELETE FROM technowiz_auditseal",
+        "TRUNCATE technowiz_outboundcall, technowiz_auditseal",
+    ],
+)
+def test_postgresql_refuses_changes_to_what_is_sealed(sql):
+    from django.db import DatabaseError, transaction
+
+    for _ in range(2):
+        make_call()
+    audit_seal()
+    with (
+        pytest.raises(DatabaseError, match=r"append-only|is sealed"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert audit_verify().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_postgresql_lets_an_unsealed_row_be_completed():
+    make_call()
+    audit_seal()
+    pending = make_call(outcome="pending", status=None)
+    assert OutboundCall.objects.complete_pending(pending.pk, outcome="ok", status=200) == 1
