@@ -98,6 +98,19 @@ def platform_calls(db):
     return lambda: OutboundCall.objects.count()
 
 
+def tamper(sql: str, params: list) -> None:
+    """A change made behind the application's back, by someone who can switch the audit
+    log's append-only triggers off (on PostgreSQL a superuser or the tables' owner)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
 def page_html(response) -> str:
     """The text of a page that must have answered 200."""
     assert response.status_code == 200, response.status_code

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from technowiz.models import OutboundCall
 from technowiz.sealing import audit_seal
-from tests.conftest import make_call
+from tests.conftest import make_call, tamper
 from tests.conftest import page_html as _html
 
 URL = reverse("dashboard:audit_list")
@@ -251,10 +250,7 @@ def test_integrity_panel_seals_verifies_and_shows_tampering(admin_client_):
     panel = _html(admin_client_.post(VERIFY, HTTP_HX_REQUEST="true"))
     assert panel.strip().startswith('<section id="integrity-panel"')
     assert '<span class="badge good">Intact</span>' in panel
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE technowiz_outboundcall SET status = 201 WHERE id = %s", [calls[1].pk]
-        )
+    tamper("UPDATE technowiz_outboundcall SET status = 201 WHERE id = %s", [calls[1].pk])
     panel = _html(admin_client_.post(VERIFY, HTTP_HX_REQUEST="true"))
     assert 'role="alert"' in panel
     assert f"Row #{calls[1].pk} was changed after it was sealed (block #1)." in panel

@@ -12,25 +12,13 @@ from django.test import override_settings
 
 from technowiz.models import AuditSeal, ImmutableAuditRow, OutboundCall, stale_after
 from technowiz.sealing import NEVER_COMPLETED, audit_seal, audit_verify, last_verification
-from tests.conftest import make_call
+from tests.conftest import make_call, tamper
 
 pytestmark = pytest.mark.django_db
 
 
-TABLES = ("technowiz_outboundcall", "technowiz_auditseal")
-
-
 def raw(sql: str, params: list) -> None:
-    """A change made behind the application's back, by someone who owns the tables (on
-    PostgreSQL, the owner can switch the append-only triggers off first)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for table in TABLES:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            for table in TABLES:
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    tamper(sql, params)
 
 
 def test_seal_then_verify_is_ok():
@@ -292,6 +280,8 @@ def test_postgresql_refuses_changes_to_what_is_sealed(sql):
     for _ in range(2):
         make_call()
     audit_seal()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for none
     with (
         pytest.raises(DatabaseError, match=r"append-only|is sealed"),
         transaction.atomic(),
