@@ -61,6 +61,8 @@ TECHNOWIZ_MAX_CONCURRENCY = env.int("TECHNOWIZ_MAX_CONCURRENCY", default=8)
 TECHNOWIZ_BREAKER_FAILURES = env.int("TECHNOWIZ_BREAKER_FAILURES", default=5)
 TECHNOWIZ_BREAKER_COOLDOWN = env.float("TECHNOWIZ_BREAKER_COOLDOWN", default=30.0)
 USERS_CACHE_SECONDS = env.int("USERS_CACHE_SECONDS", default=60)
+# What one process keeps of the user lists it served, decoded (the oldest go first).
+USERS_MEMORY_MB = env.int("USERS_MEMORY_MB", default=150)
 # Broadcasts and flow runs: people contacted this many days ago or less are set aside
 # unless a person includes them; how many calls one worker has in flight for a run; how
 # long a worker's claim on a run lives without being renewed.

@@ -49,9 +49,6 @@ __all__ = [
 
 ATTRIBUTE_NAMES_KEY = "users:attribute-names"
 _LOCAL_SLOTS = 8
-# Users kept decoded in one process across its sets (~1 KB each); the newest set is
-# kept whatever its size.
-LOCAL_MAX_USERS = 100_000
 FETCH_WAIT_STEP = 0.1  # seconds between looks while another request fetches the set
 _pause = time.sleep  # tests replace it to play "the other request"
 
@@ -83,18 +80,19 @@ def users_matching(*, user_filter: UserFilter, refresh: bool = False) -> Matched
     same filter meanwhile (any process) wait for its result instead of asking the
     platform too. Raises ``TechnowizError`` when the fetch fails.
     """
-    if refresh:
-        return _fetch(user_filter)
-    cached = users_cached(user_filter=user_filter)
+    asked_at = time.time()
+    cached = None if refresh else users_cached(user_filter=user_filter)
     if cached is not None:
         return cached
     lock_key = f"{user_filter.cache_key}:fetching"
     budget = settings.TECHNOWIZ_CONNECT_TIMEOUT + settings.TECHNOWIZ_READ_TIMEOUT + 5
     deadline = time.monotonic() + budget
     while not cache.add(lock_key, 1, timeout=int(budget) + 1):
-        _pause(FETCH_WAIT_STEP)  # another request is fetching: wait for its result
+        # Another request is fetching (a refresh too): wait for its result. A refresh
+        # takes only a set fetched after it was asked for.
+        _pause(FETCH_WAIT_STEP)
         cached = users_cached(user_filter=user_filter)
-        if cached is not None:
+        if cached is not None and (not refresh or cached.fetched_at >= asked_at):
             return cached
         if time.monotonic() > deadline:
             break  # the fetcher died or failed: ask ourselves
@@ -175,12 +173,16 @@ def users_keep(*, user_filter: UserFilter, users: Sequence[User], fetched_at: fl
 
 
 def _remember(matched: MatchedSet) -> MatchedSet:
+    """Keep ``matched`` decoded in this process within ``USERS_MEMORY_MB``: the oldest sets
+    make room; a set bigger than the whole budget is not kept (its pages decode it from
+    the shared cache each time)."""
+    budget = settings.USERS_MEMORY_MB * 1024 * 1024
     with _local_lock:
+        _local.pop(matched.filter.cache_key, None)
+        if matched.approx_bytes > budget:
+            return matched
         _local[matched.filter.cache_key] = matched
-        _local.move_to_end(matched.filter.cache_key)
-        while len(_local) > _LOCAL_SLOTS or (
-            len(_local) > 1 and sum(len(m.users) for m in _local.values()) > LOCAL_MAX_USERS
-        ):
+        while len(_local) > _LOCAL_SLOTS or sum(m.approx_bytes for m in _local.values()) > budget:
             _local.popitem(last=False)
     return matched
 

@@ -96,24 +96,72 @@ def test_a_user_whose_text_holds_the_search_several_times_is_found_once():
     assert matched.search("last_active", "lu") == expected
 
 
-def test_a_process_keeps_at_most_its_budget_of_users_but_always_the_newest_set(
-    monkeypatch,
-):
+def test_a_process_keeps_its_sets_within_a_memory_budget(monkeypatch, settings):
     from dashboard.selectors import users as selectors
 
-    monkeypatch.setattr(selectors, "LOCAL_MAX_USERS", 500)
     monkeypatch.setattr(selectors, "_local", type(selectors._local)())
     sets = [
         MatchedSet(UserFilter("city", (name,)), _people(size, seed), fetched_at=0.0)
         for seed, (name, size) in enumerate([("Goa", 200), ("Pune", 250), ("Agra", 300)])
     ]
+    budget = sets[1].approx_bytes + sets[2].approx_bytes - 1
+    settings.USERS_MEMORY_MB = budget / 1024 / 1024
     selectors._remember(sets[0])
     selectors._remember(sets[1])
     assert list(selectors._local) == [sets[0].filter.cache_key, sets[1].filter.cache_key]
     selectors._remember(sets[2])
-    # 200 + 250 + 300 > 500: the oldest went, and the two newest (550) are over the
-    # budget too, so only the newest stays.
+    # The three are over the budget, and so are the two newest: only the newest stays.
     assert list(selectors._local) == [sets[2].filter.cache_key]
-    big = MatchedSet(UserFilter("city", ("Delhi",)), _people(900, 9), fetched_at=0.0)
-    selectors._remember(big)  # bigger than the budget alone: kept, alone
-    assert list(selectors._local) == [big.filter.cache_key]
+    big = MatchedSet(UserFilter("city", ("Delhi",)), _people(2000, 9), fetched_at=0.0)
+    assert big.approx_bytes > budget
+    selectors._remember(big)  # bigger than the whole budget: not kept at all
+    assert list(selectors._local) == [sets[2].filter.cache_key]
+
+
+def _measured(raw: list[dict]) -> tuple[int, int]:
+    """(bytes tracemalloc measures for a kept set built from ``raw``, its estimate)."""
+    import gc
+    import json
+    import tracemalloc
+
+    from technowiz.parsing import parse_users
+
+    text = json.dumps(raw)
+    tracemalloc.start()
+    try:
+        users = tuple(parse_users(json.loads(text)))
+        matched = MatchedSet(UserFilter("f", ("x",)), users, fetched_at=0.0)
+        for sort in SORTS:
+            matched.search(sort, "zz")
+        gc.collect()
+        used, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return used, matched.approx_bytes
+
+
+@pytest.mark.parametrize("attributes", [0, 5, 15])
+def test_the_memory_estimate_holds_what_a_set_really_takes(attributes):
+    rng = random.Random(attributes)
+    raw = [
+        {
+            "user_id": f"u{i}",
+            "name": "N" * rng.randint(5, 60),
+            "channel": "whatsapp",
+            "phone_no": f"+9198{i:08d}",
+            "email": None,
+            "created_at": 1761955200000,
+            "last_active_at": 1761955200000 + i,
+            "attributes": {f"a{j}": "v" * rng.randint(1, 40) for j in range(attributes)},
+        }
+        for i in range(5000)
+    ]
+    used, estimate = _measured(raw)
+    assert used <= estimate <= 1.6 * used, (used, estimate)
+
+
+def test_the_memory_estimate_holds_for_the_sandbox_users():
+    from technowiz.sandbox.data import SandboxData
+
+    used, estimate = _measured(list(SandboxData.build().users))
+    assert used <= estimate <= 1.6 * used, (used, estimate)

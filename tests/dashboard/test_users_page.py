@@ -333,3 +333,32 @@ def test_each_list_shows_the_choice_in_effect(agent_client, sandbox):
     assert '<option value="1-2" selected>1-2 stars</option>' in html
     assert '<option value="-name" selected>Name, Z to A</option>' in html
     assert '<option value="50" selected>50</option>' in html  # the default size
+
+
+def test_a_second_refresh_waits_for_the_first_instead_of_fetching_again(
+    agent_client, sandbox, monkeypatch
+):
+    """Eight people pressing Refresh on a 200,000-user list must not fetch it eight times;
+    and an older copy in the cache is not what a refresh asked for."""
+    from django.core.cache import cache
+
+    import dashboard.selectors.users as selectors
+    from dashboard.selectors.users import UserFilter, users_keep
+    from technowiz.client import get_client
+
+    user_filter = UserFilter("feedback", ("1",))
+    users = get_client().users_by_attribute("feedback", "1")
+    users_keep(user_filter=user_filter, users=users[:3], fetched_at=time.time() - 30)  # older
+    calls = OutboundCall.objects.count()
+    cache.add(f"{user_filter.cache_key}:fetching", 1, timeout=60)  # the first refresh
+    waits = []
+
+    def first_refresh_finishes(seconds):
+        waits.append(seconds)
+        if len(waits) == 3:
+            users_keep(user_filter=user_filter, users=users, fetched_at=time.time())
+
+    monkeypatch.setattr(selectors, "_pause", first_refresh_finishes)
+    html = _html(agent_client.get(URL + "?preset=1&refresh=1"))
+    assert _count(html) == len(users)  # not the three of the older copy
+    assert len(waits) == 3 and OutboundCall.objects.count() == calls
