@@ -1,4 +1,5 @@
-"""The site as separate processes, as `make run` serves it: sandbox server and gunicorn.
+"""The site as separate processes, as `make run` serves it: sandbox server, gunicorn
+and the background worker (``db_worker``, which sends launched broadcasts and flow runs).
 
 Used by the browser tests. It runs on a fresh SQLite file in a temporary folder
 (migrated and seeded with the demo team), so it never touches the developer's database
@@ -54,7 +55,7 @@ class Stack:
 
 @contextmanager
 def running_stack() -> Iterator[Stack]:
-    """Start the sandbox server and gunicorn (gthread); stop them both on exit."""
+    """Start the sandbox server, gunicorn (gthread) and the worker; stop them all on exit."""
     with tempfile.TemporaryDirectory(prefix="tw-stack-") as folder:
         web_port, sandbox_port = free_port(), free_port()
         env = {
@@ -110,10 +111,29 @@ def running_stack() -> Iterator[Stack]:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             ),
+            subprocess.Popen(
+                [
+                    *manage,
+                    "db_worker",
+                    "--queue-name",
+                    "*",
+                    "--interval",
+                    "0.2",
+                    "--no-reload",
+                    "--no-startup-delay",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            ),
         ]
         try:
             _wait_for(f"http://127.0.0.1:{sandbox_port}/", processes[0], log_path)
             _wait_for(f"http://127.0.0.1:{web_port}/healthz", processes[1], log_path)
+            if processes[2].poll() is not None:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"The worker exited; the stack's output ends with:\n{tail}")
             yield Stack(f"http://127.0.0.1:{web_port}")
         finally:
             for process in processes:

@@ -12,14 +12,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from dashboard.csv_export import csv_rows
 from dashboard.forms.runs import AudienceUploadForm, ChooseForm, ConfirmForm, ValuesForm
 from dashboard.forms.runs import values_initial as initial_values
 from dashboard.models import Run
 from dashboard.models.runs import BROADCAST, DRAFT, RECIPIENT_STATES, TRIGGER
-from dashboard.rendering import render_screen
+from dashboard.rendering import render_screen, wants_fragment
 from dashboard.roles import perm
 from dashboard.selectors import runs as selectors
 from dashboard.services import runs as services
@@ -118,6 +120,12 @@ def run_create(request: HttpRequest, *, kind: str) -> HttpResponse:
 def run_detail(request: HttpRequest, run: Run) -> HttpResponse:
     if run.state == DRAFT:
         return _draft_page(request, run)
+    if wants_fragment(request) and not run.is_active:
+        # The progress poll of a run that has just stopped: reload the whole page, so
+        # its files and recipients show their outcome too (the fragment is only progress).
+        response = HttpResponseClientRefresh()
+        patch_vary_headers(response, ("HX-Request",))
+        return response
     state = request.GET.get("state", "")
     context = {
         "run": run,
