@@ -124,7 +124,7 @@ def test_a_broadcast_from_the_selection_sets_aside_who_has_no_whatsapp(
     users = [u for u in SandboxData.build().users if u["attributes"].get("feedback") == "1"]
     with_phone = [u for u in users if u["phone_no"]]
     html = page_html(manager_client.get(reverse("dashboard:run_detail", args=[run.pk])))
-    assert f"<strong>{len(with_phone)}</strong> will receive it" in html
+    assert f"<strong>{len(with_phone)}</strong> people will receive it" in html
     assert (
         f"<tr><td>No WhatsApp phone number</td><td>{len(users) - len(with_phone)}</td></tr>" in html
     )
@@ -230,7 +230,7 @@ def test_a_csv_with_bad_rows_sets_them_aside_with_reasons(manager_client, sandbo
     response = _upload(manager_client, csv)
     assert response.status_code == 302
     html = page_html(manager_client.get(response["Location"]))
-    assert "<strong>2</strong> will receive it" in html
+    assert "<strong>2</strong> people will receive it; <strong>3</strong> are set aside" in html
     for reason in (
         "Not a phone number in international format (+ and country code)",
         "Already in this audience (same phone number)",
