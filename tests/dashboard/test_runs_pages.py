@@ -126,7 +126,7 @@ def test_a_broadcast_from_the_selection_sets_aside_who_has_no_whatsapp(
     html = page_html(manager_client.get(reverse("dashboard:run_detail", args=[run.pk])))
     assert f"<strong>{len(with_phone)}</strong> people will receive it" in html
     assert (
-        f"<tr><td>No WhatsApp phone number</td><td>{len(users) - len(with_phone)}</td></tr>" in html
+        f"<tr><td>No WhatsApp phone number</td><td class=\"num\">{len(users) - len(with_phone)}</td></tr>" in html
     )
     assert "Send the broadcast" not in html  # nothing chosen yet
     assert _nothing_sent(sandbox)
@@ -236,7 +236,7 @@ def test_a_csv_with_bad_rows_sets_them_aside_with_reasons(manager_client, sandbo
         "Already in this audience (same phone number)",
         "No WhatsApp phone number",
     ):
-        assert f"<tr><td>{reason}</td><td>1</td></tr>" in html
+        assert f'<tr><td>{reason}</td><td class="num">1</td></tr>' in html
     phones = set(Recipient.objects.filter(state="pending").values_list("phone", flat=True))
     assert phones == {"+447700900001", "+447700900003"}
     assert Recipient.objects.get(name="Ann").attributes == {"city": "Leeds"}
