@@ -91,28 +91,33 @@ def _selection_context(request: HttpRequest) -> dict[str, Any]:
 @for_kind
 def run_create(request: HttpRequest, *, kind: str) -> HttpResponse:
     """A draft for the chosen audience (nothing is sent until it is confirmed)."""
-    source = request.POST.get("source")
     upload = AudienceUploadForm(request.POST, request.FILES)
     try:
-        if source == "csv" and upload.is_valid():
-            chosen = upload.cleaned_data["file"]
-            members, described = members_from_csv(chosen.read()), f"Uploaded file {chosen.name}"
-        elif source == "user" and kind == TRIGGER:
-            members, described = single_user_member(request.POST)
-        elif source == "selection":
-            members, described = selection_members(request.user)
-        else:
-            members, described = [], ""
+        members, described = _audience(request, kind, upload)
     except (AudienceError, TechnowizError) as error:
         upload.add_error(None, error.message if isinstance(error, TechnowizError) else str(error))
         members = []
     if not members:
-        if source != "csv" or not upload.errors:
-            upload.add_error(None, "Nobody to send to: tick users on the users page first.")
         context = {"kind": kind, "upload": upload, **_selection_context(request)}
         return render(request, "dashboard/run_new.html", context, status=422)
     run = services.draft_create(kind=kind, person=request.user, members=members, audience=described)
     return redirect("dashboard:run_detail", pk=run.pk)
+
+
+def _audience(request: HttpRequest, kind: str, upload: AudienceUploadForm) -> tuple[list, str]:
+    """The people of the source asked for (``source``), and in words where they came from."""
+    source = request.POST.get("source")
+    if source == "csv":
+        if not upload.is_valid():
+            return [], ""
+        chosen = upload.cleaned_data["file"]
+        return members_from_csv(chosen.read()), f"Uploaded file {chosen.name}"
+    if source == "user" and kind == TRIGGER:
+        return single_user_member(request.POST)
+    members, described = selection_members(request.user)
+    if not members:
+        raise AudienceError("Nobody to send to: tick users on the users page first.")
+    return members, described
 
 
 @require_GET
