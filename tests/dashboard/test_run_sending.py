@@ -17,6 +17,7 @@ from dashboard.services.runs import (
     draft_configure,
     draft_create,
     run_launch,
+    run_resend,
 )
 from technowiz.models import OutboundCall
 
@@ -172,3 +173,23 @@ def test_each_outcome_is_recorded_with_the_platforms_reason(manager, sandbox, ca
     assert "may or may not have acted" in recipients[0].reason
     assert recipients[1].reason.startswith("The platform had an internal problem.")
     assert len(sandbox.stats.triggers) == 1  # only the last one was accepted
+
+
+def test_a_resend_is_a_new_draft_of_the_failed_and_unknown_that_sends_only_them(
+    manager, sandbox, callback
+):
+    run = _launched(manager, _people(3), flow=callback, sources={"city": Source("text", "Goa")})
+    sandbox.faults.push("status=502", "status=503")  # unknown, failed, sent
+    with override_settings(RUN_CONCURRENCY=1):
+        run_worker.work(run.pk)
+    draft = run_resend(run, person=manager)
+    assert (draft.state, draft.resend_of, draft.flow) == ("draft", run, callback)
+    assert draft.name == "nov-apology-resend" and draft.mapping == run.mapping
+    # Contacted by this very run a moment ago, they are included all the same.
+    assert list(Recipient.objects.filter(run=draft).values_list("phone", "state")) == [
+        (_phone(0), "pending"),
+        (_phone(1), "pending"),
+    ]
+    assert run_launch(draft, key=str(draft.key), person=manager)[1]
+    run_worker.work(draft.pk)
+    assert sorted(t["phone_no"] for t in sandbox.stats.triggers) == [_phone(n) for n in range(3)]
