@@ -65,6 +65,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/client_overhead.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/audit_scale.py
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
