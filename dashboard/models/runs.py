@@ -148,6 +148,10 @@ class Recipient(Unit):
             models.Index(fields=["run", "state"], name="recipient_run_state"),
             models.Index(fields=["run", "part", "position"], name="recipient_run_part"),
             models.Index(fields=["phone", "state"], name="recipient_phone"),
+            # The next one to claim, without walking past the ones already sent.
+            models.Index(
+                fields=["run", "id"], condition=models.Q(state=PENDING), name="recipient_waiting"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["run", "position"], name="one_recipient_per_position")
@@ -171,6 +175,11 @@ class BroadcastPart(Unit):
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["run", "number"], name="one_part_per_number")
+        ]
+        indexes = [
+            models.Index(
+                fields=["run", "id"], condition=models.Q(state=PENDING), name="part_waiting"
+            )
         ]
 
     def __str__(self) -> str:

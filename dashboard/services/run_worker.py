@@ -19,6 +19,7 @@ task "running" forever):
 import logging
 import os
 import socket
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextvars import copy_context
@@ -64,12 +65,12 @@ def work(run_id: int) -> None:
     if run is None or run.state not in ACTIVE_STATES:
         return
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    lease_seconds = settings.RUN_LEASE_SECONDS
+    # The follow-up first: should this worker die from here on, it comes back for the run.
+    follow_up = timezone.now() + timedelta(seconds=2 * settings.RUN_LEASE_SECONDS)
+    work_run.using(run_after=follow_up).enqueue(run.pk)
     reap_expired(run)
     RunLease.objects.create(run=run, owner=owner, expires_at=_lease_end())
     Run.objects.filter(pk=run.pk, state=QUEUED).update(state=RUNNING)
-    follow_up = timezone.now() + timedelta(seconds=2 * lease_seconds)
-    work_run.using(run_after=follow_up).enqueue(run.pk)
     actor = Actor(run.launched_by_id, run.launched_by_name or "system", f"job:run-{run.pk}")
     try:
         with acting_as(actor):
@@ -85,24 +86,31 @@ def _lease_end() -> datetime:
 
 def _send_all(run: Run, owner: str) -> None:
     """Senders on threads (one for a broadcast's files, ``RUN_CONCURRENCY`` for flows)
-    while this thread renews the lease."""
+    while this thread renews the lease until the last sender ends. Senders stop claiming
+    once the lease is lost (another worker took this one for dead)."""
     senders = 1 if run.is_broadcast else max(settings.RUN_CONCURRENCY, 1)
     send = _send_files if run.is_broadcast else _send_triggers
     renew_every = settings.RUN_LEASE_SECONDS / 3
+    lost = threading.Event()
+    failures: list[BaseException] = []
     with ThreadPoolExecutor(senders, thread_name_prefix=f"run-{run.pk}") as pool:
-        pending = {pool.submit(copy_context().run, _on_own_connection, send, run, owner)}
-        for _ in range(senders - 1):
-            pending.add(pool.submit(copy_context().run, _on_own_connection, send, run, owner))
+        pending = {
+            pool.submit(copy_context().run, _on_own_connection, send, run, owner, lost)
+            for _ in range(senders)
+        }
         while pending:
             done, pending = wait(pending, timeout=renew_every)
-            for future in done:
-                future.result()  # a sender's own failure: raised once the others end
-            RunLease.objects.filter(run=run, owner=owner).update(expires_at=_lease_end())
+            failures += [f.exception() for f in done if f.exception() is not None]
+            renewed = RunLease.objects.filter(run=run, owner=owner).update(expires_at=_lease_end())
+            if not renewed:
+                lost.set()
+    if failures:
+        raise failures[0]  # once every sender has ended and recorded its call
 
 
-def _on_own_connection(send: object, run: Run, owner: str) -> None:
+def _on_own_connection(send: object, run: Run, owner: str, lost: threading.Event) -> None:
     try:
-        send(run, owner)  # type: ignore[operator]
+        send(run, owner, lost)  # type: ignore[operator]
     finally:
         connection.close()  # this thread's connection
 
@@ -138,10 +146,10 @@ def _record[M: Model](model: type[M], unit: M, owner: str, state: str, reason: s
     )
 
 
-def _send_triggers(run: Run, owner: str) -> None:
+def _send_triggers(run: Run, owner: str, lost: threading.Event) -> None:
     flow, slots, sources = run.flow, run.slots, run_sources(run)
     client = get_client()
-    while (recipient := _claim(Recipient.objects.filter(run=run), owner)) is not None:
+    while not lost.is_set() and (recipient := _claim(Recipient.objects.filter(run=run), owner)):
         values = values_for(
             slots,
             sources,
@@ -162,10 +170,10 @@ def _send_triggers(run: Run, owner: str) -> None:
         _record(Recipient, recipient, owner, *_outcome(error))
 
 
-def _send_files(run: Run, owner: str) -> None:
+def _send_files(run: Run, owner: str, lost: threading.Event) -> None:
     slots, sources = run.slots, run_sources(run)
     client = get_client()
-    while (part := _claim(BroadcastPart.objects.filter(run=run), owner)) is not None:
+    while not lost.is_set() and (part := _claim(BroadcastPart.objects.filter(run=run), owner)):
         people = list(Recipient.objects.filter(run=run, part=part.number).order_by("position"))
         rows = [
             (

@@ -216,7 +216,9 @@ def run_launch(run: Run, *, key: str, person: AbstractBaseUser) -> tuple[Run, bo
         run.state, run.launched_by, run.launched_by_name = QUEUED, person, _name(person)
         run.launched_at = timezone.now()
         run.save(update_fields=["state", "launched_by", "launched_by_name", "launched_at"])
-        transaction.on_commit(lambda: work_run.enqueue(run.pk))
+        # In the same transaction (the task queue is this database): a launch is never
+        # committed without its task, whatever happens to this process next.
+        work_run.enqueue(run.pk)
     return run, True
 
 
@@ -251,7 +253,7 @@ def run_resume(run: Run) -> bool:
     with transaction.atomic():
         resumed = Run.objects.filter(pk=run.pk, state=PAUSED).update(state=QUEUED)
         if resumed:
-            transaction.on_commit(lambda: work_run.enqueue(run.pk))
+            work_run.enqueue(run.pk)  # with the state change, as at the launch
     return bool(resumed)
 
 
