@@ -5,6 +5,8 @@ A conversation page has a ``page`` and a ``size`` of its own, so the list's trav
 ``attribute``, ``value``), the search and the sort travel as they are.
 """
 
+from urllib.parse import quote
+
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -52,3 +54,12 @@ def from_conversation(query: QueryDict) -> str:
 def carried_by_conversation(query: QueryDict) -> list[tuple[str, str]]:
     """The list's state a conversation's range form sends on (hidden fields)."""
     return [(name, value) for name, value in query.items() if name not in _CONVERSATION_OWN]
+
+
+def conversation_path(user_id: str, name: str = "dashboard:conversation") -> str:
+    """The path of a user's conversation page (or, by URL name, of its rating or export)
+    with the id quoted whole. ``reverse`` leaves a "/" in an id as it is, and a browser
+    resolves "/users/../x/conversation/" to "/x/conversation/": another address, maybe
+    another user's."""
+    before, _, after = reverse(name, args=["__id__"]).partition("__id__")
+    return before + quote(user_id, safe="") + after

@@ -42,16 +42,44 @@ class Envelope:
         return self.code == SUCCESS_CODE
 
 
+# JSON can carry text that no page, file or database column can hold: NUL (PostgreSQL
+# refuses it, and a page has no use for it) and half a surrogate pair (UTF-8 cannot encode
+# it, so the page or file would fail). Both arrive only as escapes; a body with one (or
+# with a literal backslash-u that looks like one) has every string cleaned, each such
+# character becoming U+FFFD, the replacement character.
+_UNHOLDABLE_ESCAPE = re.compile(
+    rb"\\u0000"
+    rb"|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_UNHOLDABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _holdable(value: Any) -> Any:
+    """``value`` with NUL and lone surrogates replaced in every string, keys included."""
+    if isinstance(value, str):
+        return _UNHOLDABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_holdable(item) for item in value]
+    if isinstance(value, dict):
+        return {_holdable(key): _holdable(item) for key, item in value.items()}
+    return value
+
+
 def decode_json(content: bytes) -> Any:
-    """Decode a body as JSON, or raise UnexpectedResponse (HTML pages, truncated bodies)."""
+    """Decode a body as JSON, or raise UnexpectedResponse (HTML pages, truncated bodies).
+
+    Text a page, a file or the database could not hold is replaced (see ``_holdable``).
+    """
     if not content.strip():
         raise UnexpectedResponse(detail="empty body")
     try:
-        return json.loads(content)
+        data = json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
         head = content[:1].decode("latin-1")
         kind = "an HTML page" if head == "<" else "not JSON"
         raise UnexpectedResponse(detail=f"body is {kind}") from exc
+    return _holdable(data) if _UNHOLDABLE_ESCAPE.search(content) else data
 
 
 def read_envelope(data: Any) -> Envelope:

@@ -74,19 +74,47 @@ def client_for():
     return _client_for
 
 
-@pytest.fixture
-def sandbox(settings):
-    """The in-process sandbox platform, fresh for the test, behind the process's client."""
-    from technowiz.client import inprocess_sandbox, reset_client
-
+def _inprocess_platform(settings) -> None:
+    """Settings for a platform answered in-process (no rate limit, no retries)."""
     settings.TECHNOWIZ_BASE_URL = ""
     settings.TECHNOWIZ_SANDBOX_URL = ""
     settings.TECHNOWIZ_SANDBOX = True
     settings.TECHNOWIZ_RATE_LIMIT = 0
     settings.TECHNOWIZ_READ_TIMEOUT = 2.0
     settings.TECHNOWIZ_MAX_RETRIES = 0
+
+
+@pytest.fixture
+def sandbox(settings):
+    """The in-process sandbox platform, fresh for the test, behind the process's client."""
+    from technowiz.client import inprocess_sandbox, reset_client
+
+    _inprocess_platform(settings)
     reset_client()
     yield inprocess_sandbox()
+    reset_client()
+
+
+@pytest.fixture
+def hostile_platform(settings):
+    """The in-process sandbox serving only the hostile users (technowiz/sandbox/hostile.py),
+    fresh for the test, behind the process's client."""
+    from technowiz.client import reset_client, set_inprocess_sandbox
+    from technowiz.config import ClientConfig
+    from technowiz.sandbox import Faults, SandboxApp, SandboxData
+
+    _inprocess_platform(settings)
+    reset_client()
+    config = ClientConfig.from_settings()
+    app = SandboxApp(
+        api_key=config.api_key,
+        customer_id=config.customer_id,
+        bot_key=config.bot_key,
+        data=SandboxData.build(user_count=0, hostile=True),
+        faults=Faults(),
+    )
+    set_inprocess_sandbox(app)
+    yield app
     reset_client()
 
 

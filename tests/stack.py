@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +54,10 @@ class Stack:
 
 
 @contextmanager
-def running_stack() -> Iterator[Stack]:
-    """Start the sandbox server, gunicorn (gthread) and the worker; stop them all on exit."""
+def running_stack(sandbox_args: Sequence[str] = ()) -> Iterator[Stack]:
+    """Start the sandbox server, gunicorn (gthread) and the worker; stop them all on exit.
+
+    ``sandbox_args`` go to ``manage.py technowiz_sandbox`` (e.g. ``--hostile``)."""
     with tempfile.TemporaryDirectory(prefix="tw-stack-") as folder:
         web_port, sandbox_port = free_port(), free_port()
         env = {
@@ -85,6 +87,7 @@ def running_stack() -> Iterator[Stack]:
                     "technowiz_sandbox",
                     "--port",
                     str(sandbox_port),
+                    *sandbox_args,
                 ],
                 cwd=ROOT,
                 env=env,

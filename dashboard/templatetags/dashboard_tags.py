@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from django import template
 
+from dashboard import list_state
+
 register = template.Library()
 
 
@@ -29,3 +31,10 @@ def stars(value: object) -> str:
         return str(value or "")
     rating = max(0, min(5, rating))
     return "★" * rating + "☆" * (5 - rating)
+
+
+@register.simple_tag
+def conversation_path(name: str, user_id: str) -> str:
+    """``{% conversation_path 'dashboard:conversation_export' user_id %}``: see
+    ``dashboard.list_state.conversation_path``."""
+    return list_state.conversation_path(user_id, name)

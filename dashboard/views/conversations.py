@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseLocation
 
-from dashboard.forms.conversations import PAGE_SIZES, ConversationQueryForm
-from dashboard.list_state import carried_by_conversation, from_conversation
+from dashboard.forms.conversations import HIGHLIGHT_MAX, PAGE_SIZES, ConversationQueryForm
+from dashboard.list_state import carried_by_conversation, conversation_path, from_conversation
 from dashboard.lists.transcript import chat_messages
 from dashboard.permissions import requires
 from dashboard.rendering import export_failed, render_screen, wants_fragment
@@ -102,13 +102,18 @@ def conversation_rating(request: HttpRequest, user_id: str) -> HttpResponse:
 
 
 def _open_rating(request: HttpRequest, user_id: str, found: RatingLocation) -> HttpResponse:
-    """Go to the conversation page holding ``found``: htmx swaps it in and pushes the URL."""
-    query = request.GET.copy()
-    query["page"], query["highlight"] = str(found.page), found.message.message_id
-    url = reverse("dashboard:conversation", args=[user_id]) + "?" + query.urlencode()
+    """Go to the conversation page holding ``found``: htmx swaps it in and pushes the URL.
+    The message is highlighted unless its id is too long for the page to take back."""
+    query, message_id = request.GET.copy(), found.message.message_id
+    query["page"] = str(found.page)
+    query.pop("highlight", None)
+    marked = len(message_id) <= HIGHLIGHT_MAX
+    if marked:
+        query["highlight"] = message_id
+    url = conversation_path(user_id) + "?" + query.urlencode()
     if request.htmx:
         return HttpResponseLocation(url, target="#conversation-screen", swap="outerHTML")
-    return redirect(url + "#" + found.message.message_id)
+    return redirect(url + ("#" + message_id if marked else ""))
 
 
 @require_GET
@@ -117,7 +122,7 @@ def conversation_export(request: HttpRequest, user_id: str) -> HttpResponse:
     """The whole range, all pages, as CSV (``format=csv``) or plain text (``format=txt``)."""
     form = ConversationQueryForm(request.GET)
     fmt = request.GET.get("format", "csv")
-    back = reverse("dashboard:conversation", args=[user_id])
+    back = conversation_path(user_id)
     if not form.is_valid() or fmt not in ("csv", "txt"):
         problem = "Choose CSV or text, and a valid date range."
         return export_failed(request, back_url=back, problem=problem, status=400)

@@ -91,8 +91,12 @@ def sort_links(sort: str) -> dict[str, dict[str, str]]:
 
 
 def _back_url(request: HttpRequest) -> str:
+    """The page to go back to: a path of this site (not a view name ``redirect`` would try
+    to reverse), else the users list."""
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
         return back
     return reverse("dashboard:users_list")
 

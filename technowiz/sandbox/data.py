@@ -15,6 +15,9 @@ first in generation order):
 - ``MARKUP_USER_ID``: a user named ``<script>alert(1)</script>`` whose
   conversation carries markup texts and an IMAGE with a ``javascript:`` URL.
 - ``LONG_CONVERSATION_USER_IDS``: three users with 2,000+ messages each.
+
+With ``hostile=True`` the hostile users of ``hostile.py`` come first (a few dozen whose
+every field is an attack), then the seeded users, exactly as they are without them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any, ClassVar
 
 from technowiz.sandbox import pools
 from technowiz.sandbox.conversations import generate_conversation
+from technowiz.sandbox.hostile import hostile_conversation, hostile_users
 
 __all__ = [
     "EXAMPLE_USER_ID",
@@ -134,12 +138,12 @@ _FIXED_USERS: tuple[tuple[str, str | None, str, str | None, dict[str, str]], ...
 class SandboxData:
     """Seeded users plus lazily generated conversations; immutable once built.
 
-    Use :meth:`build` (cached per ``(seed, user_count)``) rather than the
+    Use :meth:`build` (cached per ``(seed, user_count, hostile)``) rather than the
     constructor. Users are plain dicts shaped exactly like the API's JSON;
-    callers must not mutate them.
+    callers must not mutate them. ``hostile=True`` adds the hostile users first.
     """
 
-    _cache: ClassVar[dict[tuple[int, int], SandboxData]] = {}
+    _cache: ClassVar[dict[tuple[int, int, bool], SandboxData]] = {}
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
 
     long_conversation_user_ids: tuple[str, ...] = LONG_CONVERSATION_USER_IDS
@@ -148,12 +152,16 @@ class SandboxData:
     markup_user_id: str = MARKUP_USER_ID
     reference_ms: int = REFERENCE_MS
 
-    def __init__(self, seed: int = 7, user_count: int = 5000) -> None:
+    def __init__(self, seed: int = 7, user_count: int = 5000, *, hostile: bool = False) -> None:
         if user_count < 0:
             raise ValueError("user_count must be >= 0")
         self.seed = seed
         self.user_count = user_count
-        self.users: tuple[User, ...] = tuple(_generate_users(seed, user_count))
+        self.hostile = hostile
+        attacks = hostile_users(REFERENCE_MS) if hostile else []
+        #: The hostile users' ids -> their number (what their conversation is built from).
+        self.hostile_user_ids: dict[str, int] = {u["user_id"]: i for i, u in enumerate(attacks)}
+        self.users: tuple[User, ...] = (*attacks, *_generate_users(seed, user_count))
         self._by_id: dict[str, User] = {u["user_id"]: u for u in self.users}
         self._by_phone: dict[str, User] = {u["phone_no"]: u for u in self.users if u["phone_no"]}
         #: Users ordered by ``last_active_at``, newest first (ties: user_id).
@@ -165,13 +173,13 @@ class SandboxData:
         self._lock = threading.Lock()
 
     @classmethod
-    def build(cls, seed: int = 7, user_count: int = 5000) -> SandboxData:
-        """The (cached) data set for ``seed`` and ``user_count``."""
-        key = (seed, user_count)
+    def build(cls, seed: int = 7, user_count: int = 5000, *, hostile: bool = False) -> SandboxData:
+        """The (cached) data set for ``seed``, ``user_count`` and ``hostile``."""
+        key = (seed, user_count, hostile)
         with cls._cache_lock:
             data = cls._cache.get(key)
             if data is None:
-                data = cls._cache[key] = cls(seed, user_count)
+                data = cls._cache[key] = cls(seed, user_count, hostile=hostile)
             return data
 
     def user(self, user_id: str) -> User | None:
@@ -190,7 +198,7 @@ class SandboxData:
                 index = {}
                 for user in self.users_by_activity:
                     value = user["attributes"].get(attribute_name)
-                    if value is not None:
+                    if isinstance(value, str):  # a hostile user's list never equals a string
                         index.setdefault(value, []).append(user)
                 self._index[attribute_name] = index
         return index.get(attribute_value, [])
@@ -204,15 +212,18 @@ class SandboxData:
         user = self._by_id.get(user_id)
         if user is None:
             return ()
-        rng = random.Random(f"{self.seed}:{user_id}")
-        messages = tuple(
-            generate_conversation(
-                rng,
-                user,
-                long=user_id in LONG_CONVERSATION_USER_IDS,
-                markup=user_id == MARKUP_USER_ID,
+        if user_id in self.hostile_user_ids:
+            messages = tuple(hostile_conversation(user, self.hostile_user_ids[user_id]))
+        else:
+            rng = random.Random(f"{self.seed}:{user_id}")
+            messages = tuple(
+                generate_conversation(
+                    rng,
+                    user,
+                    long=user_id in LONG_CONVERSATION_USER_IDS,
+                    markup=user_id == MARKUP_USER_ID,
+                )
             )
-        )
         with self._lock:
             return self._conversations.setdefault(user_id, messages)
 
@@ -221,7 +232,7 @@ class SandboxData:
         counts: dict[str, int] = {}
         for user in self.users:
             value = user["attributes"].get(attribute_name)
-            if value is not None:
+            if isinstance(value, str):
                 counts[value] = counts.get(value, 0) + 1
         return counts
 

@@ -102,8 +102,13 @@ class SandboxResponse:
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON, non-ASCII kept as is."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON, non-ASCII kept as is; with a lone surrogate (the hostile data
+    has some), all of it as ASCII escapes, which is how JSON can carry one."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode()
 
 
 def json_response(

@@ -7,6 +7,7 @@ covers the rest of what the parser accepts, and that nothing it is given crashes
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -16,7 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from technowiz.errors import UnexpectedResponse
-from technowiz.parsing import parse_conversation, parse_message, parse_user, parse_users
+from technowiz.parsing import (
+    decode_json,
+    parse_conversation,
+    parse_message,
+    parse_user,
+    parse_users,
+)
 from technowiz.types import Message, User
 
 MESSAGE = {
@@ -468,3 +475,23 @@ def test_any_value_as_a_message_user_or_answer_is_typed_or_a_typed_error(raw):
     ):
         with contextlib.suppress(UnexpectedResponse):
             parse(raw)
+
+
+# --- text a page, a file or a database cannot hold ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (rb'{"a": "x\u0000y"}', {"a": "x\ufffdy"}),  # PostgreSQL refuses NUL
+        (rb'{"a": "\ud83d"}', {"a": "\ufffd"}),  # half an emoji: UTF-8 cannot encode it
+        (rb'{"a": "\ude00x"}', {"a": "\ufffdx"}),
+        (rb'{"a": ["\uD83D\uDE00", "\ude00"]}', {"a": ["\U0001f600", "\ufffd"]}),
+        (rb'{"\u0000": {"k\ud800": 1}}', {"\ufffd": {"k\ufffd": 1}}),
+        (rb'{"a": "\ud83d\ude00 \u00e9"}', {"a": "\U0001f600 \u00e9"}),  # left as it is
+    ],
+)
+def test_nul_and_lone_surrogates_become_replacement_characters(body, expected):
+    decoded = decode_json(body)
+    assert decoded == expected
+    json.dumps(decoded, ensure_ascii=False).encode()  # every string can be encoded

@@ -33,6 +33,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--users", type=int, default=5000, help="number of seeded users")
         parser.add_argument("--seed", type=int, default=7, help="seed of the data")
+        parser.add_argument(
+            "--hostile",
+            action="store_true",
+            help="serve the hostile users (technowiz/sandbox/hostile.py) before the seeded ones",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         api_key = getattr(settings, "TECHNOWIZ_API_KEY", "")
@@ -48,7 +53,9 @@ class Command(BaseCommand):
             api_key=api_key,
             customer_id=str(settings.TECHNOWIZ_CUSTOMER_ID),
             bot_key=str(settings.TECHNOWIZ_BOT_KEY),
-            data=SandboxData.build(seed=options["seed"], user_count=options["users"]),
+            data=SandboxData.build(
+                seed=options["seed"], user_count=options["users"], hostile=options["hostile"]
+            ),
             faults=faults,
         )
         server = SandboxServer(app, host=options["host"], port=options["port"])
