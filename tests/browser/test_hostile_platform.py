@@ -58,7 +58,7 @@ NOTHING = {
 
 @pytest.fixture(scope="module")
 def hostile_stack() -> Iterator[Stack]:
-    with running_stack(["--hostile", "--users", "0"]) as running:
+    with running_stack(sandbox_args=["--hostile", "--users", "0"]) as running:
         yield running
 
 
