@@ -176,6 +176,10 @@ CACHES = {
         env.str("CACHE_URL", default="") or "dbcache://dashboard_cache"
     )
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # User lists are large entries: past 60 entries the expired ones are deleted (then a
+    # third of the rest), so the table holds a few dozen lists at most.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 60)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

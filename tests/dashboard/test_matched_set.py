@@ -165,3 +165,17 @@ def test_the_memory_estimate_holds_for_the_sandbox_users():
 
     used, estimate = _measured(list(SandboxData.build().users))
     assert used <= estimate <= 1.6 * used, (used, estimate)
+
+
+@pytest.mark.django_db
+def test_the_database_cache_holds_a_bounded_number_of_entries():
+    """Expired lists are deleted once the table passes MAX_ENTRIES: it cannot grow without
+    bound (an operator saw a 171 MB SQLite file of cached lists)."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    for number in range(150):
+        cache.set(f"users:set:{number}", "x" * 1000, 60)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM dashboard_cache")
+        assert cursor.fetchone()[0] <= 61

@@ -79,9 +79,31 @@ def test_a_trigger_run_calls_the_flow_once_for_each_recipient(manager, sandbox, 
     assert not RunLease.objects.exists()
 
 
+@pytest.fixture
+def sandbox_server(settings):
+    """The sandbox as its own HTTP server (real sockets, multipart on the wire), behind the
+    process's client: what it received is what went out."""
+    from technowiz.client import reset_client
+    from technowiz.sandbox import Faults, SandboxApp, SandboxServer
+
+    app = SandboxApp(
+        api_key="sandbox-key",
+        customer_id=settings.TECHNOWIZ_CUSTOMER_ID,
+        bot_key=settings.TECHNOWIZ_BOT_KEY,
+        faults=Faults(),
+    )
+    with SandboxServer(app) as server:
+        settings.TECHNOWIZ_BASE_URL, settings.TECHNOWIZ_SANDBOX_URL = "", server.url
+        settings.TECHNOWIZ_API_KEY, settings.TECHNOWIZ_RATE_LIMIT = "sandbox-key", 0
+        reset_client()
+        yield app
+    reset_client()
+
+
 def test_a_broadcast_of_12345_is_sent_as_two_files_with_each_persons_values(
-    manager, sandbox, followup
+    manager, sandbox_server, followup
 ):
+    sandbox = sandbox_server
     sources = {"1": Source("name"), "2": Source("attribute", "city")}
     run = _launched(manager, _people(12_345), template=followup, sources=sources)
     run_worker.work(run.pk)
