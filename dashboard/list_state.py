@@ -5,6 +5,7 @@ A conversation page has a ``page`` and a ``size`` of its own, so the list's trav
 ``attribute``, ``value``), the search and the sort travel as they are.
 """
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from django.http import QueryDict
@@ -56,10 +57,15 @@ def carried_by_conversation(query: QueryDict) -> list[tuple[str, str]]:
     return [(name, value) for name, value in query.items() if name not in _CONVERSATION_OWN]
 
 
-def conversation_path(user_id: str, name: str = "dashboard:conversation") -> str:
-    """The path of a user's conversation page (or, by URL name, of its rating or export)
-    with the id quoted whole. ``reverse`` leaves a "/" in an id as it is, and a browser
-    resolves "/users/../x/conversation/" to "/x/conversation/": another address, maybe
-    another user's."""
+def conversation_paths(name: str = "dashboard:conversation") -> Callable[[str], str]:
+    """User id -> the path of their conversation page (or, by URL name, of its rating or
+    export), with the id quoted whole; the URL is reversed once, for a page of rows.
+    ``reverse`` leaves a "/" in an id as it is, and a browser resolves
+    "/users/../x/conversation/" to "/x/conversation/": another address, maybe another
+    user's."""
     before, _, after = reverse(name, args=["__id__"]).partition("__id__")
-    return before + quote(user_id, safe="") + after
+    return lambda user_id: before + quote(user_id, safe="") + after
+
+
+def conversation_path(user_id: str, name: str = "dashboard:conversation") -> str:
+    return conversation_paths(name)(user_id)

@@ -1,9 +1,8 @@
 """The users table's body rows; every value from the platform or the request is escaped."""
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import tzinfo
-from urllib.parse import quote
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -51,19 +50,19 @@ def user_rows(
     tz: tzinfo,
     selected_ids: set[str],
     select_url: str,
-    conversation_url: str,
+    conversation_path: Callable[[str], str],
     list_query: str,
 ) -> SafeString:
-    """The users table's body rows. ``conversation_url`` holds ``__id__`` for the user id;
-    ``list_query`` is added to it so the conversation can lead back to the same list."""
-    before, _, after = conversation_url.partition("__id__")
+    """The users table's body rows. ``conversation_path`` gives a user's conversation path
+    (``dashboard.list_state.conversation_paths``); ``list_query`` is added to it so the
+    conversation can lead back to the same list."""
     rows = (
         _row(
             user,
             tz=tz,
             checked=user.user_id in selected_ids,
             select_url=select_url,
-            href=f"{before}{quote(user.user_id, safe='')}{after}?{list_query}",
+            href=f"{conversation_path(user.user_id)}?{list_query}",
         )
         for user in users
     )

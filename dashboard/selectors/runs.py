@@ -12,9 +12,7 @@ from dashboard.models.runs import (
     DROPPED,
     FAILED,
     NOT_SENT,
-    PENDING,
     RECIPIENT_STATES,
-    SENDING,
     SENT,
     SET_ASIDE,
     UNKNOWN,
@@ -122,15 +120,6 @@ def attribute_names(run: Run, *, sample: int = 2000) -> list[str]:
     for attributes in rows:
         names.update(attributes or {})
     return sorted(names)
-
-
-def pending_count(run: Run) -> int:
-    return Recipient.objects.filter(run=run, state=PENDING).count()
-
-
-def in_flight(run: Run) -> int:
-    units = BroadcastPart if run.is_broadcast else Recipient
-    return units.objects.filter(run=run, state=SENDING).count()
 
 
 def run_export_rows(run: Run) -> tuple[list[str], Iterator[list[object]]]:

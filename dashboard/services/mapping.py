@@ -37,15 +37,6 @@ class Source:
     def as_json(self) -> dict[str, str]:
         return {"source": self.source, "value": self.value, "fallback": self.fallback}
 
-    def describe(self) -> str:
-        if self.source == "attribute":
-            shown = f"their attribute “{self.value}”"
-        elif self.source == "text":
-            shown = f"the text “{self.value}”"
-        else:
-            shown = SOURCES.get(self.source, self.source).lower()
-        return shown + (f", else “{self.fallback}”" if self.fallback else "")
-
     def value_for(self, *, name: str, phone: str, attributes: Mapping[str, Any]) -> str:
         """The value one recipient gets ("" when nothing fills it)."""
         if self.source == "name":

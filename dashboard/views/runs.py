@@ -17,8 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from dashboard.csv_export import csv_rows
-from dashboard.forms.runs import AudienceUploadForm, ChooseForm, ConfirmForm, ValuesForm
-from dashboard.forms.runs import values_initial as initial_values
+from dashboard.forms.runs import (
+    AudienceUploadForm,
+    ChooseForm,
+    ConfirmForm,
+    ValuesForm,
+    values_initial,
+)
 from dashboard.models import Run
 from dashboard.models.runs import BROADCAST, DRAFT, RECIPIENT_STATES, TRIGGER
 from dashboard.rendering import render_screen, wants_fragment
@@ -175,7 +180,7 @@ def _draft_page(
         "run": run,
         "choose": choose or ChooseForm(run=run, initial={"chosen": chosen}),
         "values": values
-        or ValuesForm(run=run, initial=initial_values(run, services.run_sources(run))),
+        or ValuesForm(run=run, initial=values_initial(run, services.run_sources(run))),
         "attribute_names": selectors.attribute_names(run),
         "set_aside_counts": counts,
         "set_aside": people,

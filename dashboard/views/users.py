@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseLocation
 
 from dashboard.csv_export import csv_rows
 from dashboard.forms.users import PRESETS, SelectionChangeForm, UsersQueryForm
-from dashboard.list_state import selection_url, to_conversation, with_defaults
+from dashboard.list_state import conversation_paths, selection_url, to_conversation, with_defaults
 from dashboard.lists.users_table import user_rows
 from dashboard.permissions import requires
 from dashboard.rendering import export_failed, render_screen
@@ -65,7 +65,7 @@ def _results(request: HttpRequest, matched: MatchedSet, data: dict, selection: S
             u.user_id for u in result.users if selection and selection.is_selected(u.user_id)
         },
         select_url=select_url,
-        conversation_url=reverse("dashboard:conversation", args=["__id__"]),
+        conversation_path=conversation_paths(),
         list_query=to_conversation(request.GET),
     )
     return {

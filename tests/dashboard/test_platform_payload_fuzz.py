@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashboard.list_state import conversation_paths
 from dashboard.lists.transcript import chat_messages
 from dashboard.lists.users_table import user_rows
 from technowiz.errors import UnexpectedResponse
@@ -152,7 +153,7 @@ def test_any_users_payload_is_shown_or_is_a_typed_error(users, zone):
         tz=zone,
         selected_ids=set(),
         select_url="/users/selection/",
-        conversation_url="/users/__id__/conversation/",
+        conversation_path=conversation_paths(),
         list_query="preset=1",
     )
     assert html.count("<tr>") == len(parsed)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboard.list_state import conversation_paths
 from dashboard.lists.users_table import user_rows
 from technowiz.types import User
 from tests.dashboard.parsed_html import ParsedHtml
@@ -54,7 +55,7 @@ def _rows(users, *, tz=UTC, selected_ids=frozenset(), list_query="preset=1&page=
         tz=tz,
         selected_ids=set(selected_ids),
         select_url="/users/selection/?preset=1",
-        conversation_url="/users/__id__/conversation/",
+        conversation_path=conversation_paths(),
         list_query=list_query,
     )
 
