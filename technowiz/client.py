@@ -111,16 +111,18 @@ def _retry_after(response: httpx.Response) -> float | None:
 MAX_USER_ID = 200
 
 
+def holdable_user_id(user_id: str) -> bool:
+    """1 to ``MAX_USER_ID`` characters, none of them a control character: what the
+    platform and our own columns can hold (the dashboard's forms check ids with it)."""
+    return 0 < len(user_id) <= MAX_USER_ID and not any(
+        ord(c) < 32 or ord(c) == 127 for c in user_id
+    )
+
+
 def check_user_id(user_id: str) -> None:
-    """Refuse, before anything is sent, an id the platform cannot hold: empty, too long,
-    with control characters, or ``.`` and ``..`` (which a URL would turn into a step up
-    the platform's path)."""
-    if (
-        not user_id
-        or len(user_id) > MAX_USER_ID
-        or user_id in (".", "..")
-        or any(ord(c) < 32 or ord(c) == 127 for c in user_id)
-    ):
+    """Refuse, before anything is sent, an id the platform cannot hold, or ``.`` and ``..``
+    (which a URL would turn into a step up the platform's path)."""
+    if not holdable_user_id(user_id) or user_id in (".", ".."):
         raise InvalidRequest(
             "This is not a user id the platform can have (empty, “.” or “..”, over "
             f"{MAX_USER_ID} characters, or with control characters). Nothing was asked "

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from dashboard.forms.common import page_field, page_size_field
 from dashboard.selectors.users import SORTS, UserFilter
+from technowiz.client import MAX_USER_ID, holdable_user_id
 
 PRESETS = {
     "1": ("1 star", ("1",)),
@@ -69,12 +70,9 @@ class UsersQueryForm(forms.Form):
         return UserFilter(self.cleaned_data["attribute"], tuple(self.cleaned_data["values"]))
 
 
-MAX_USER_ID = 200
-
-
 def validate_user_id(value: str) -> None:
     """An id the platform could have: what a database column of ours can hold too."""
-    if not value or len(value) > MAX_USER_ID or any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if not holdable_user_id(value):
         raise forms.ValidationError(
             f"A user id is 1-{MAX_USER_ID} characters without control characters."
         )

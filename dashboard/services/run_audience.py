@@ -8,6 +8,7 @@ from dashboard.selectors.user_details import user_details
 from dashboard.selectors.users import users_matching
 from dashboard.services.audience import AudienceError, Member, members_from_users
 from dashboard.services.selection import selection_get
+from technowiz.client import holdable_user_id
 
 
 def selection_members(person: AbstractBaseUser) -> tuple[list[Member], str]:
@@ -25,7 +26,7 @@ def selection_members(person: AbstractBaseUser) -> tuple[list[Member], str]:
 def single_user_member(post: QueryDict) -> tuple[list[Member], str]:
     """The user of a conversation page ("Start a flow"), with what is known of them."""
     user_id = post.get("user_id", "")
-    if not user_id or len(user_id) > 200 or "\x00" in user_id:
+    if not holdable_user_id(user_id):
         raise AudienceError("That user id cannot be a platform user.")
     details = user_details(user_id=user_id, conversation_query=QueryDict(post.get("list", "")))
     if details.user is not None:
