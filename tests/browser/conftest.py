@@ -17,6 +17,14 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def pytest_configure(config):
+    # The suite runs beside the browser on two cores: a swap that waits on the platform can
+    # take longer than Playwright's 5 s default to show, without anything being wrong.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
