@@ -36,6 +36,7 @@ from dashboard.models import BroadcastPart, Outcome, ReadBack, Recipient, Run
 from dashboard.models.runs import SENT, UNKNOWN
 from dashboard.selectors.conversations import PLATFORM_PAGE, conversation_messages
 from dashboard.selectors.matched_set import UserFilter
+from dashboard.selectors.outcomes import user_id_of
 from dashboard.services.mapping import values_for
 from dashboard.services.runs import run_sources
 from technowiz.client import get_client
@@ -173,11 +174,6 @@ def _ratings() -> dict[str, int]:
         logger.warning("read-back: the rating lists could not be read: %s", error.message)
         return {}
     return {user.user_id: int(s.filter.values[0]) for s in sets for user in s.users}
-
-
-def user_id_of(recipient: Recipient) -> str:
-    """The platform's id: the one we hold, else a WhatsApp user's phone digits."""
-    return recipient.user_id or recipient.phone.lstrip("+")
 
 
 def _since(run: Run, recipient: Recipient) -> datetime:

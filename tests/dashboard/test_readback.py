@@ -163,3 +163,49 @@ def test_a_round_held_by_a_live_worker_is_left_alone(manager, sandbox, callback)
     readback.readback_work(run_id=run.pk, number=1)
     assert not Outcome.objects.exists()
     assert not OutboundCall.objects.filter(origin__contains="readback").exists()
+
+
+def test_the_results_page_shows_the_counts_and_opens_a_re_rating_at_its_message(
+    manager, manager_client, agent_client, sandbox, apology
+):
+    import re
+    from html import unescape
+
+    sandbox.aftermath = Aftermath.parse("reply=0.5,rerate=0.5,rating=5,seed=1")
+    run = _launched(
+        manager,
+        _members(sandbox, 8),
+        template=apology,
+        sources={"1": Source("name", fallback="there")},
+    )
+    page = manager_client.get(f"/runs/{run.pk}/").content.decode()
+    assert "When the run ends, the dashboard reads each recipient" in page
+    run_worker.work(run.pk)
+    _read_round(run, 1)
+    counts = run_outcomes(run)
+    assert counts.reached == 8 and 0 < counts.rerated < 8
+
+    page = manager_client.get(f"/runs/{run.pk}/").content.decode()
+    assert f'data-outcome="reached">{counts.reached}<' in page
+    assert f'data-outcome="replied">{counts.replied}<' in page
+    assert f'data-outcome="rerated">{counts.rerated}<' in page
+    assert "Next read-back" in page
+
+    page = manager_client.get(f"/runs/{run.pk}/", {"outcome": "rerated"}).content.decode()
+    links = [unescape(h) for h in re.findall(r'href="(/users/[^"]+/message/[^"]+)"', page)]
+    assert len(links) == counts.rerated
+    outcome = Outcome.objects.filter(run=run, rerated_value=5).order_by("rerated_at").first()
+    assert f"{outcome.rating_before} → 5 stars" in page
+
+    # An agent may follow it too (reading conversations is theirs); the link lands on the
+    # page holding the new rating, highlighted.
+    landing = agent_client.get(links[0])
+    assert landing.status_code == 302
+    conversation = agent_client.get(landing.url).content.decode()
+    highlighted = re.search(r'<li class="[^"]*highlighted[^"]*" id="([^"]+)"', conversation)
+    assert highlighted and highlighted[1] == outcome.rerated_message
+    assert 'msg-type-feedback highlighted" id=' in conversation
+
+    # A broken link opens the conversation as it opens by default; nothing is asked.
+    broken = agent_client.get(links[0].split("?")[0] + "?message=m-1&at=soon")
+    assert broken.status_code == 302 and "highlight" not in broken.url
