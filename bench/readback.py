@@ -190,7 +190,8 @@ def _page_times(client, user_ids: list[str], samples: int, until=None) -> list[f
 def _summary(times: list[float]) -> str:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return f"median {statistics.median(times) * 1000:6.1f} ms, p95 {p95 * 1000:6.1f} ms (n={len(times)})"
+    median = statistics.median(times)
+    return f"median {median * 1000:6.1f} ms, p95 {p95 * 1000:6.1f} ms (n={len(times)})"
 
 
 def measure(worker, sandbox, platform) -> list[str]:

@@ -113,7 +113,7 @@ def _take(run_id: int, number: int) -> ReadBack | None:
     """The round, leased to this worker; None when it is done or another worker has it."""
     with transaction.atomic():
         round_ = (
-            ReadBack.objects.select_for_update()
+            ReadBack.objects.select_for_update(of=("self",))
             .select_related("run", "run__template", "run__flow")
             .filter(run_id=run_id, number=number)
             .first()

@@ -25,8 +25,11 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture(autouse=True)
 def _rounds(settings):
+    from django.core.cache import cache
+
     settings.RUN_READBACK_AFTER = [60.0, 120.0]
     settings.RUN_READBACK_BATCH = 200
+    cache.clear()  # no rating list kept from another test's sandbox
 
 
 def _members(sandbox, count: int, *, skip: int = 0) -> list[Member]:
@@ -209,3 +212,45 @@ def test_the_results_page_shows_the_counts_and_opens_a_re_rating_at_its_message(
     # A broken link opens the conversation as it opens by default; nothing is asked.
     broken = agent_client.get(links[0].split("?")[0] + "?message=m-1&at=soon")
     assert broken.status_code == 302 and "highlight" not in broken.url
+
+
+def test_read_backs_are_queued_with_the_end_of_the_run_behind_peoples_sends(
+    manager, sandbox, callback
+):
+    from django_tasks_db.models import DBTaskResult
+
+    run = _launched(manager, _members(sandbox, 3), flow=callback)
+    run_worker.work(run.pk)
+    run.refresh_from_db()
+    queued = DBTaskResult.objects.filter(task_path="dashboard.tasks.read_back").order_by(
+        "run_after"
+    )
+    assert [(t.args_kwargs["args"], t.priority) for t in queued] == [
+        ([run.pk, 1], -50),
+        ([run.pk, 2], -50),
+    ]
+    assert [(t.run_after - run.finished_at).total_seconds() for t in queued] == [60.0, 120.0]
+    sends = DBTaskResult.objects.filter(task_path="dashboard.tasks.work_run")
+    assert {t.priority for t in sends} == {0}
+
+
+def test_a_round_whose_worker_died_is_taken_over_when_its_lease_ends(manager, sandbox, callback):
+    run = _launched(manager, _members(sandbox, 3), flow=callback)
+    run_worker.work(run.pk)
+    ReadBack.objects.filter(run=run, number=1).update(
+        started_at=timezone.now() - timezone.timedelta(minutes=10),
+        lease_until=timezone.now() - timezone.timedelta(seconds=1),
+    )
+    _read_round(run, 1)
+    assert Outcome.objects.filter(run=run, rounds=1).count() == 3
+    assert run_outcomes(run).reached == 3
+
+
+def test_a_cancelled_run_reads_back_those_sent_before_it_stopped(manager, sandbox, callback):
+    from dashboard.services.runs import run_cancel
+
+    run = _launched(manager, _members(sandbox, 5), flow=callback)
+    Recipient.objects.filter(run=run, position__lte=2).update(state="sent", sent_at=timezone.now())
+    assert run_cancel(run)
+    _read_round(run, 1)
+    assert run_outcomes(run).read == 2
