@@ -194,6 +194,20 @@ def _summary(times: list[float]) -> str:
     return f"median {median * 1000:6.1f} ms, p95 {p95 * 1000:6.1f} ms (n={len(times)})"
 
 
+def _chunk_spans(calls) -> tuple[list[float], list[float]]:
+    """Each chunk's calls (consecutive groups in time order), from the first row's start
+    to the last answer, in ms; and each call's duration."""
+    rows = list(calls.order_by("started_at").values_list("started_at", "duration_ms"))
+    size = max(8 // 2, 1)
+    spans = []
+    for start in range(0, len(rows), size):
+        group = rows[start : start + size]
+        first = group[0][0]
+        ends = [(at - first).total_seconds() * 1000 + (ms or 0) for at, ms in group]
+        spans.append(max(ends))
+    return spans, [ms or 0 for _, ms in rows]
+
+
 def measure(worker, sandbox, platform) -> list[str]:
     from django.test import Client
 
@@ -242,6 +256,9 @@ def measure(worker, sandbox, platform) -> list[str]:
     assert counts.read == RECIPIENTS and Outcome.objects.filter(run=run).count() == RECIPIENTS
     assert counts.not_reached == lost, (counts.not_reached, lost)
     ratio_pages = statistics.median(during_pages) / statistics.median(before_pages)
+    spans, durations = _chunk_spans(reads.filter(action="conversation.page"))
+    chunk = max(8 // 2, 1)
+    period = wall / (RECIPIENTS / chunk)
     return [
         "",
         f"Read-back of a flow run of {RECIPIENTS:,} recipients (ideal {RECIPIENTS:,} / "
@@ -251,6 +268,10 @@ def measure(worker, sandbox, platform) -> list[str]:
         f"  calls: {conversation_reads:,} conversation pages, {list_reads} rating lists; "
         f"found {counts.reached:,} reached, {counts.not_reached} not (the sandbox lost {lost}), "
         f"{counts.replied:,} replied, {counts.rerated:,} re-rated",
+        f"  per chunk of {chunk} reads: {period * 1000:.0f} ms (the pace allows "
+        f"{chunk / (0.85 * RATE) * 1000:.0f} ms); its calls, first written to last answered "
+        f"{statistics.mean(spans):.0f} ms; one call {statistics.median(durations):.0f} ms "
+        "(median, audit duration); the rest is the chunk's own database work and waiting",
         f"  a person's pages before:  {_summary(before_pages)}",
         f"  a person's pages during:  {_summary(during_pages)}   median ratio {ratio_pages:.2f}"
         "  (goal < 1.25)",
