@@ -126,7 +126,7 @@ def callback():
 
 
 def test_unknown_recipients_are_sent_when_reached_and_resendable_when_never(
-    manager, sandbox, callback
+    manager, client_for, sandbox, callback
 ):
     members = _members(sandbox, 12, skip=40)
     run = _launched(manager, members, flow=callback)
@@ -139,6 +139,8 @@ def test_unknown_recipients_are_sent_when_reached_and_resendable_when_never(
     unknown = set(Recipient.objects.filter(run=run, state="unknown").values_list("pk", flat=True))
     assert len(unknown) == 3 and never.pk in unknown
 
+    page = client_for(manager).get(f"/runs/{run.pk}/").content.decode()
+    assert "The read-backs look for the 3 unknown in their conversations until" in page
     _read_round(run, 1)
     states = dict(Recipient.objects.filter(pk__in=unknown).values_list("pk", "state"))
     assert states.pop(never.pk) == "unknown"
@@ -152,6 +154,8 @@ def test_unknown_recipients_are_sent_when_reached_and_resendable_when_never(
     assert never.reason == (
         "Not in their conversation 2 minutes after the run: it did not reach them. Re-send or drop."
     )
+    page = client_for(manager).get(f"/runs/{run.pk}/", {"outcome": "not_reached"})
+    assert "Re-send to the 1 failed or unknown" in page.content.decode()
     draft = run_resend(run, person=manager)
     assert list(draft.recipients.values_list("phone", "state")) == [(never.phone, "pending")]
     assert draft.state == "draft"  # nothing sent until a person confirms it
