@@ -65,7 +65,9 @@ def _finished_and_read(stack: Stack) -> int:
     raise AssertionError(f"the read-back never ended; the stack's output:\n{stack.tail()}")
 
 
-def test_a_manager_follows_a_re_rated_recipient_to_the_new_rating(manager_page, readback_stack):
+def test_a_manager_follows_a_re_rated_recipient_to_the_new_rating(
+    manager_page, readback_stack, tmp_path
+):
     page, stack = manager_page, readback_stack
     run_id = _finished_and_read(stack)
     rerated = [f for f in stack.sandbox_stats()["aftermath"] if f["rerated"]]
@@ -85,7 +87,7 @@ def test_a_manager_follows_a_re_rated_recipient_to_the_new_rating(manager_page, 
     who = page.get_by_role("table", name="Re-rated")
     expect(who.locator("tbody tr")).to_have_count(len(rerated))
     expect(who.locator("tbody tr").first).to_contain_text("1 → 5 stars")
-    page.screenshot(path="/tmp/readback-results.png", full_page=True)
+    page.screenshot(path=tmp_path / "readback-results.png", full_page=True)
 
     who.locator("tbody tr").first.get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"/conversation/\?.*highlight="))
@@ -94,4 +96,4 @@ def test_a_manager_follows_a_re_rated_recipient_to_the_new_rating(manager_page, 
     expect(highlighted).to_have_class(re.compile("msg-type-feedback"))
     expect(highlighted).to_contain_text("5/5")
     expect(highlighted).to_be_in_viewport()
-    page.screenshot(path="/tmp/readback-highlight.png")
+    page.screenshot(path=tmp_path / "readback-highlight.png")

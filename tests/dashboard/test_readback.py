@@ -258,3 +258,45 @@ def test_a_cancelled_run_reads_back_those_sent_before_it_stopped(manager, sandbo
     assert run_cancel(run)
     _read_round(run, 1)
     assert run_outcomes(run).read == 2
+
+
+def test_a_broadcast_file_whose_answer_was_lost_is_sent_once_its_people_are_found(
+    manager, sandbox, apology
+):
+    from dashboard.models import BroadcastPart
+
+    run = _launched(manager, _members(sandbox, 5), template=apology, sources={"1": Source("name")})
+    sandbox.faults.push("timeout=5")  # the platform takes the file; its answer is lost
+    run_worker.work(run.pk)
+    assert list(BroadcastPart.objects.filter(run=run).values_list("state", flat=True)) == [
+        "unknown"
+    ]
+    _read_round(run, 1)
+    assert list(BroadcastPart.objects.filter(run=run).values_list("state", "reason")) == [
+        ("sent", readback.CONFIRMED)
+    ]
+    assert set(Recipient.objects.filter(run=run).values_list("state", flat=True)) == {"sent"}
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("1h,24h,72h", [3600, 86400, 259200]), ("90, 2m", [90, 120]), ("1d", [86400])],
+)
+def test_read_back_times_are_read_from_the_setting(value, seconds):
+    from dashboard.config import durations
+
+    assert durations("RUN_READBACK_AFTER", value) == seconds
+
+
+@pytest.mark.parametrize("value", ["", "1h,soon", "0s", "-5m"])
+def test_a_wrong_read_back_time_stops_the_site_naming_the_setting(value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dashboard.config import durations
+
+    with pytest.raises(ImproperlyConfigured) as refused:
+        durations("RUN_READBACK_AFTER", value)
+    item = value.split(",")[-1].strip()
+    assert str(refused.value) == (
+        f"RUN_READBACK_AFTER must be durations such as 1h,24h,72h (s, m, h or d); {item!r} is not."
+    )
