@@ -196,28 +196,41 @@ def _object(value: Any, what: str) -> Mapping[str, Any]:
 # --- endpoints ----------------------------------------------------------------------------
 
 
-def parse_user(raw: Any) -> User:
+def parse_user(raw: Any, *, shared: dict[str, str] | None = None) -> User:
     """One user of ``/users``, whatever spelling the platform used.
 
     Attribute values that are not strings become their JSON text, so ``attributes``
-    maps text to text whatever the platform sent.
+    maps text to text whatever the platform sent. With ``shared``, short texts equal to
+    one seen before (channels, attribute names and values) are that same string object.
     """
     obj = _object(raw, "user")
     attributes = obj.get("attributes") or {}
     if not isinstance(attributes, Mapping):
         attributes = {}
+
+    def same(text: str) -> str:
+        return (
+            text if shared is None or len(text) > _SHARED_LENGTH else shared.setdefault(text, text)
+        )
+
     return User(
         user_id=str(_require(obj, "user_id", "userId", "id")),
         name=_as_str(obj.get("name")),
-        channel=_as_str(obj.get("channel")) or "",
+        channel=same(_as_str(obj.get("channel")) or ""),
         phone=_as_str(obj.get("phone_no", obj.get("phone_number", obj.get("phone")))) or None,
         email=_as_str(obj.get("email")) or None,
         created_at=parse_time(obj.get("created_at")),
         last_active_at=parse_time(obj.get("last_active_at")),
         attributes=MappingProxyType(
-            {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in attributes.items()}
+            {
+                same(str(k)): same(v if isinstance(v, str) else json.dumps(v))
+                for k, v in attributes.items()
+            }
         ),
     )
+
+
+_SHARED_LENGTH = 64  # longer texts (comments) are rarely the same twice
 
 
 def parse_users(payload: Any) -> list[User]:
@@ -232,11 +245,13 @@ def parse_users(payload: Any) -> list[User]:
     if not isinstance(payload, list):
         raise UnexpectedResponse(detail="users is not a list")
     # Each user's JSON is dropped as soon as it is parsed, so that a long list is never
-    # held twice (its JSON takes about 1 KB a user, its users about 0.45 KB).
+    # held twice; and the users share equal short texts, as a city or a plan repeats
+    # from user to user (a sandbox user took 886 bytes, 653 with them shared).
     payload.reverse()
     users = []
+    shared: dict[str, str] = {}
     while payload:
-        users.append(parse_user(payload.pop()))
+        users.append(parse_user(payload.pop(), shared=shared))
     return users
 
 

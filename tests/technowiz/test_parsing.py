@@ -322,6 +322,27 @@ def test_users_answer_shapes(payload, expected):
     assert [found.user_id for found in parse_users(payload)] == expected
 
 
+def test_a_long_answer_holds_each_short_text_once():
+    """A city or a plan repeats from user to user: the users of one answer share the
+    string (a sandbox user took 886 bytes, 653 with them shared), long texts are not
+    looked up, and the JSON is consumed as it is parsed."""
+    comment = "c" * 65
+    raw = [
+        {**USER, "user_id": f"u{i}", "attributes": {"city": "Pune", "plan": 3, "note": comment}}
+        for i in range(3)
+    ]
+    raw = json.loads(json.dumps(raw))  # each user's strings their own objects, as decoded
+    first, *others = found = parse_users(raw)
+    assert raw == []
+    assert [u.attributes["city"] for u in found] == ["Pune"] * 3
+    for other in others:
+        assert other.attributes["city"] is first.attributes["city"]
+        assert other.attributes["plan"] is first.attributes["plan"]
+        assert other.channel is first.channel
+        assert other.attributes["note"] == comment
+        assert other.attributes["note"] is not first.attributes["note"]
+
+
 @pytest.mark.parametrize(
     "payload,detail",
     [
