@@ -52,8 +52,7 @@ class UsersQueryForm(forms.Form):
             if self.data.get("attribute") or self.data.get("value"):
                 self.add_error(
                     "preset",
-                    "Set Preset to “Custom filter” to use your own attribute and value "
-                    "(or empty them to use the quick filter).",
+                    "Use either a quick filter or an attribute and a value, not both.",
                 )
             data["attribute"] = settings.TECHNOWIZ_RATING_ATTRIBUTE
             data["values"] = PRESETS[preset][1]
