@@ -45,6 +45,8 @@ def member_initial(*, user: AbstractBaseUser) -> dict[str, str]:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,
-        "role": role_from_groups({g.name for g in user.groups.all()}, is_superuser=user.is_superuser),
+        "role": role_from_groups(
+            {g.name for g in user.groups.all()}, is_superuser=user.is_superuser
+        ),
         "time_zone": member.time_zone if member else "",
     }

@@ -68,9 +68,9 @@ def member_update(
     """Change a person's name, role and time zone. Raises ``ValidationError`` when it
     would leave nobody able to manage the team."""
     with transaction.atomic():
-        if _is_admin(user) and role != "admin" and not user.is_superuser:
-            if active_admins_excluding(user.pk) == 0:  # locks the admin role's row
-                raise ValidationError(LAST_ADMIN)
+        demoted = _is_admin(user) and role != "admin" and not user.is_superuser
+        if demoted and active_admins_excluding(user.pk) == 0:  # locks the admin role's row
+            raise ValidationError(LAST_ADMIN)
         user.first_name, user.last_name, user.email = first_name, last_name, email
         user.save(update_fields=["first_name", "last_name", "email"])
         user.groups.set([Group.objects.get(name=role)])

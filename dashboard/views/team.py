@@ -4,6 +4,7 @@ time zone, deactivation and password resets."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,7 @@ from dashboard.services.team import member_active_set, member_create, member_upd
 FORM = "dashboard/team_form.html"
 
 
-def _person(pk: int):  # noqa: ANN202 - the project's user model
+def _person(pk: int) -> AbstractBaseUser:
     return get_object_or_404(get_user_model().objects.select_related("member"), pk=pk)
 
 

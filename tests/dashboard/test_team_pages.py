@@ -41,7 +41,7 @@ def test_the_form_offers_one_role_and_a_time_zone_picker(admin_client_):
     html = page_html(admin_client_.get("/team/new/"))
     assert html.count('type="radio" name="role"') == 3
     assert "<legend>Role</legend>" in html
-    assert 'multiple' not in html  # no groups dual-list
+    assert "multiple" not in html  # no groups dual-list
     assert '<select name="time_zone"' in html and '<option value="Europe/London">' in html
 
 
