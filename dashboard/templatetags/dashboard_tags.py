@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from dashboard import list_state
+from dashboard.forms.audit import ACTIONS
 from dashboard.lists.times import time_tag
 
 register = template.Library()
@@ -53,3 +54,18 @@ def when(value: object, precision: str = "") -> str:
     return mark_safe(  # noqa: S308 - time_tag escapes every value it writes
         time_tag(value, timezone.get_current_timezone(), seconds=precision == "seconds")
     )
+
+
+_ACTION_LABELS = dict(ACTIONS)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """An audit row's action in the words of the audit filter ("Users search")."""
+    return _ACTION_LABELS.get(action, action)
+
+
+@register.filter
+def attempt_number(attempt: int) -> int:
+    """Attempts as people count them: the first is 1 (stored from 0: retries made)."""
+    return attempt + 1

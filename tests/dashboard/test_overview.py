@@ -66,7 +66,7 @@ def test_platform_health_from_the_audit_log(admin_client_, sandbox):
     html = admin_client_.get("/").content.decode()
     calls = OutboundCall.objects.count()
     assert re.search(rf"<strong>{calls}</strong> calls in the last hour", html)
-    assert "Last failure:" in html and "users.search" in html
+    assert "Last failure:" in html and "Users search: The platform had an internal problem." in html
 
 
 def test_platform_error_shows_in_its_card_with_a_way_to_try_again(agent_client, sandbox):
