@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from dashboard.list_state import conversation_path
 from technowiz.sandbox.data import LONG_CONVERSATION_USER_IDS
 from tests.conftest import page_html
 
@@ -25,6 +26,13 @@ def test_show_sends_the_carried_list_state_once(agent_client, sandbox):
     assert f'hx-get="{path}"' in form and f'action="{path}"' in form
     hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
     assert hidden.count(("preset", "1")) == 1 and hidden.count(("lpage", "2")) == 1
+
+
+def test_show_goes_to_the_users_own_path_whatever_their_id(agent_client, hostile_platform):
+    # The id quoted whole (a "?", "#" or "/" in it would otherwise end the path).
+    html = page_html(agent_client.get(conversation_path("a?b#c/d") + "?size=25"))
+    form = re.search(r'<form method="get"[^>]*>', html)[0]
+    assert 'action="/users/a%3Fb%23c%2Fd/conversation/"' in form
 
 
 def test_an_empty_date_range_shows_no_pages_and_no_next(agent_client, sandbox):
