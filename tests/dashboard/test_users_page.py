@@ -168,7 +168,7 @@ def test_markup_in_names_is_shown_as_text(agent_client, sandbox):
 
 def test_users_without_phone_get_a_badge(agent_client, sandbox):
     html = _html(agent_client.get(URL + "?attribute=feedback&value=5&size=200"))
-    assert "no WhatsApp" in html
+    assert "No phone: WhatsApp cannot reach them" in html
 
 
 def test_last_active_is_in_the_viewers_time_zone(agent, agent_client, sandbox):
