@@ -2,6 +2,7 @@
 new content's top, and no page scrolls sideways on a 390 px phone."""
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -167,3 +168,26 @@ def test_no_page_scrolls_sideways_at_390_px(phone, stack):
         if sizes[0] > sizes[1]:
             wide.append((path, sizes, _widest(phone)))
     assert not wide, wide
+
+
+def test_search_waits_for_a_pause_and_selects_for_the_choice_to_settle(page, stack):
+    sign_in(page, stack, "agent")
+    page.goto(f"{stack.url}/users/?preset=1")
+    expect(page.locator("#results .count")).to_be_visible()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/users/?" in r.url else None)
+    search = page.get_by_label("Search in results")
+    search.press_sequentially("Kir", delay=80)  # typing: no request per key
+    expect(page.locator("#results .count")).to_contain_text("found for “Kir”")
+    assert len(asked) == 1, asked
+    expect(search).to_be_focused()  # only the results were replaced
+    expect(search).to_have_value("Kir")
+    asked.clear()
+    sort = page.get_by_label("Sort by")
+    sort.focus()
+    sort.press("ArrowDown")
+    sort.press("ArrowDown")  # two steps through the list: one reload, for the last one
+    expect(page).to_have_url(re.compile(r"sort="))
+    page.wait_for_timeout(800)
+    assert len(asked) == 1, asked
+    expect(sort).to_be_focused()
