@@ -191,3 +191,23 @@ def test_search_waits_for_a_pause_and_selects_for_the_choice_to_settle(page, sta
     page.wait_for_timeout(800)
     assert len(asked) == 1, asked
     expect(sort).to_be_focused()
+
+
+def test_a_card_that_waits_too_long_can_be_given_up_and_tried_again(page, stack):
+    sign_in(page, stack, "agent")
+    held = []  # the card's request, held back as a stalled platform would
+    page.route("**/?card=ratings", lambda route: held.append(route))
+    page.goto(stack.url + "/")
+    expect(page.get_by_role("heading", name="Platform health")).to_be_visible()  # at once
+    card = page.locator("#ratings")
+    expect(card).to_contain_text("Asking the platform for the ratings")
+    expect(page.locator("#waiting-panel")).to_contain_text("Still waiting for the platform...")
+    page.get_by_role("button", name="Stop waiting").click()
+    expect(card).to_contain_text("You stopped waiting for the platform.")
+    page.unroute("**/?card=ratings")
+    for route in held:
+        with contextlib.suppress(Exception):  # the page gave up on it
+            route.abort()
+    card.get_by_role("button", name="Try again").click()
+    expect(page.locator("#ratings table.bars")).to_be_visible()
+    expect(page.locator("#waiting-panel")).to_be_hidden()
