@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from contextlib import suppress
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -7,15 +8,21 @@ from django.views.decorators.http import require_GET
 from dashboard.rendering import render_screen, wants_fragment
 from dashboard.roles import perm
 from dashboard.selectors.overview import platform_health, rating_distribution
+from dashboard.selectors.recovery import follow_up_list
 from dashboard.selectors.runs import recent_runs
+from dashboard.views.overview_outcomes import outcomes_context
 from technowiz.errors import TechnowizError
 
 
 def _ratings_card() -> dict:
+    """The ratings, who needs attention and who waits for a follow-up: one set of lists."""
     try:
-        return {"ratings": rating_distribution()}
+        context: dict = {"ratings": rating_distribution()}
     except TechnowizError as error:
         return {"platform_error": error}
+    with suppress(TechnowizError):  # read from the lists just kept: no further call
+        context["follow_up"] = follow_up_list()
+    return context
 
 
 # Cards that ask the platform: the page answers at once and each card loads on its own
@@ -38,4 +45,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context["health"] = platform_health()
     if request.user.has_perm(perm("send_broadcast")) or request.user.has_perm(perm("trigger_flow")):
         context["recent_runs"] = recent_runs()
+    # The recovery rate (the database); the follow-up list comes with the ratings card.
+    context.update(outcomes_context(request, ratings_ok=False))
     return render_screen(request, "dashboard/home.html", "cards", context)

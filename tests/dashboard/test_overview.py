@@ -51,6 +51,7 @@ def test_without_javascript_the_card_link_shows_the_whole_page_with_ratings(agen
     html = agent_client.get("/?card=ratings").content.decode()
     assert "<h1>Overview</h1>" in html and '<p class="big-number">' in html
     assert "Platform health" in html
+    assert html.count('id="follow-up-heading"') == 1
 
 
 def test_the_largest_bar_is_full_width(agent_client, sandbox):

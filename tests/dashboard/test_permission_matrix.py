@@ -23,6 +23,7 @@ MATRIX = {
     "dashboard:users_export": ("get", "export_data"),
     "dashboard:conversation": ("get", "view_conversations"),
     "dashboard:conversation_rating": ("get", "view_conversations"),
+    "dashboard:conversation_message": ("get", "view_conversations"),
     "dashboard:conversation_export": ("get", "export_data"),
     "dashboard:broadcasts_list": ("get", "send_broadcast"),
     "dashboard:broadcast_new": ("get", "send_broadcast"),
@@ -95,6 +96,7 @@ def samples(db, make_member):
     return {
         "dashboard:conversation": ["919812345678"],
         "dashboard:conversation_rating": ["919812345678"],
+        "dashboard:conversation_message": ["919812345678"],
         "dashboard:conversation_export": ["919812345678"],
         "dashboard:template_edit": [template.pk],
         "dashboard:template_toggle": [template.pk],
