@@ -69,6 +69,10 @@ app_urls = (
         path("audit/calls/<uuid:call_id>/", audit.audit_by_call_id, name="audit_call"),
         path("audit/export.csv", audit.audit_export, name="audit_export"),
         path("team/", team.team_list, name="team_list"),
+        path("team/new/", team.team_create, name="team_create"),
+        path("team/<int:pk>/", team.team_edit, name="team_edit"),
+        path("team/<int:pk>/active/", team.team_active, name="team_active"),
+        path("team/<int:pk>/password/", team.team_password, name="team_password"),
     ],
     "dashboard",
 )

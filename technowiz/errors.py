@@ -285,3 +285,30 @@ def error_for(
         shown = f"The platform refused the request: {text}." if text else None
         return GenericClientError(shown, status=status, code=code, detail=text)
     return UnexpectedResponse(detail=text)
+
+
+_UNKNOWN_SENTENCE = (
+    "The dashboard stopped while the call was in flight: whether the platform acted is unknown."
+)
+
+
+def failure_sentence(detail: str, outcome: str) -> str:
+    """Words for people for a failed attempt recorded in the audit log (its ``detail``
+    starts with the error's class name, e.g. ``PlatformTimeout: ReadTimeout: ...``).
+
+    The one place where an error kind becomes a sentence after the fact: the class's own
+    message, without its advice ("Try again ..."), which is stale by the time it is read.
+    """
+    name = detail.split(":", 1)[0].strip()
+    kinds = {kind.__name__: kind for kind in _error_classes(TechnowizError)}
+    kind = kinds.get(name)
+    if kind is None:
+        return _UNKNOWN_SENTENCE if outcome == UNKNOWN else TechnowizError.default_message
+    return kind.default_message.split(" Try again")[0]
+
+
+def _error_classes(base: type[TechnowizError]) -> list[type[TechnowizError]]:
+    found = []
+    for sub in base.__subclasses__():
+        found += [sub, *_error_classes(sub)]
+    return found

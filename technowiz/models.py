@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from technowiz.errors import failure_sentence
+
 PENDING = "pending"
 OUTCOMES = [
     (PENDING, "Pending"),
@@ -142,6 +144,11 @@ class OutboundCall(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.attempt} {self.effective_outcome} ({self.call_id})"
+
+    @property
+    def failure_sentence(self) -> str:
+        """What went wrong, in words for people (``detail`` is for admins)."""
+        return failure_sentence(self.detail, self.effective_outcome)
 
     @property
     def effective_outcome(self) -> str:

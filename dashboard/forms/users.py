@@ -9,9 +9,14 @@ from dashboard.forms.common import page_field, page_size_field
 from dashboard.selectors.users import SORTS, UserFilter
 from technowiz.client import MAX_USER_ID, holdable_user_id
 
+# The quick filters: the overview's star bars open these too (one filter, one URL).
 PRESETS = {
     "1": ("1 star", ("1",)),
     "1-2": ("1-2 stars", ("1", "2")),
+    "2": ("2 stars", ("2",)),
+    "3": ("3 stars", ("3",)),
+    "4": ("4 stars", ("4",)),
+    "5": ("5 stars", ("5",)),
 }
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -47,8 +52,7 @@ class UsersQueryForm(forms.Form):
             if self.data.get("attribute") or self.data.get("value"):
                 self.add_error(
                     "preset",
-                    "Set Preset to “Custom filter” to use your own attribute and value "
-                    "(or empty them to use the quick filter).",
+                    "Use either a quick filter or an attribute and a value, not both.",
                 )
             data["attribute"] = settings.TECHNOWIZ_RATING_ATTRIBUTE
             data["values"] = PRESETS[preset][1]

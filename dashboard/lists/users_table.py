@@ -11,10 +11,8 @@ from dashboard.lists.times import time_tag
 from technowiz.types import User
 
 NO_NAME = '<span class="no-name">(no name)</span>'
-NO_WHATSAPP = (
-    '<span class="badge warn" title="No phone number: cannot receive WhatsApp templates'
-    ' or flows">no WhatsApp</span>'
-)
+# Says what is missing and what follows (a bare "no WhatsApp" read as "WhatsApp is off").
+NO_WHATSAPP = '<span class="badge warn">No phone: WhatsApp cannot reach them</span>'
 
 
 def _contact(user: User) -> str:

@@ -117,7 +117,7 @@ def audit_export_rows(*, calls: Any, tz: Any) -> Iterator[list[object]]:
         yield [
             call.pk,
             call.call_id,
-            call.attempt,
+            call.attempt + 1,  # numbered from 1, as on the screen
             call.started_at.astimezone(tz).isoformat(),
             call.finished_at.astimezone(tz).isoformat() if call.finished_at else "",
             "" if call.duration_ms is None else round(call.duration_ms, 1),

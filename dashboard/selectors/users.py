@@ -52,7 +52,7 @@ __all__ = [
     "users_matching",
     "users_matching_each",
     "users_page",
-    "users_with",
+    "users_with_each",
 ]
 
 ATTRIBUTE_NAMES_KEY = "users:attribute-names"
@@ -162,21 +162,27 @@ def users_matching_each(filters: Sequence[UserFilter]) -> list[MatchedSet]:
     return [found or fetched[f] for f, found in zip(filters, sets, strict=True)]
 
 
-def users_with[T](
-    user_filter: UserFilter | None, call: Call[T]
-) -> tuple[T | TechnowizError, MatchedSet | None]:
-    """``call``'s answer (or error) and the set of ``user_filter`` (None when there is no
-    filter or the set could not be fetched), asked for together when it is not cached."""
-    matched = users_cached(user_filter=user_filter) if user_filter else None
-    if user_filter is None or matched is not None:
-        return get_client().gather([call])[0], matched
+def users_with_each[T](
+    filters: Sequence[UserFilter], call: Call[T]
+) -> tuple[T | TechnowizError, list[MatchedSet | None]]:
+    """``call``'s answer (or error) and the set of each filter (None where it could not
+    be fetched); the sets not cached are asked for together with the call."""
+    sets = [users_cached(user_filter=f) for f in filters]
+    missing = [f for f, found in zip(filters, sets, strict=True) if found is None]
+    if not missing:
+        return get_client().gather([call])[0], list(sets)
+    fetched: dict[UserFilter, MatchedSet | None] = {}
     with _list_work:
-        _make_room(_size_seen(user_filter))
-        answer, *lists = get_client().gather([call, *_calls(user_filter)])
-        try:
-            return answer, _keep_answers(user_filter, lists)
-        except TechnowizError:
-            return answer, None
+        _make_room(sum(_size_seen(f) for f in missing))
+        answer, *lists = get_client().gather([call, *(c for f in missing for c in _calls(f))])
+        answers = iter(lists)
+        for user_filter in missing:
+            own = [next(answers) for _ in user_filter.values]
+            try:
+                fetched[user_filter] = _keep_answers(user_filter, own)
+            except TechnowizError:
+                fetched[user_filter] = None
+    return answer, [found or fetched[f] for f, found in zip(filters, sets, strict=True)]
 
 
 def _size_seen(user_filter: UserFilter) -> int:

@@ -28,7 +28,9 @@ def single_user_member(post: QueryDict) -> tuple[list[Member], str]:
     user_id = post.get("user_id", "")
     if not holdable_user_id(user_id):
         raise AudienceError("That user id cannot be a platform user.")
-    details = user_details(user_id=user_id, conversation_query=QueryDict(post.get("list", "")))
+    details = user_details(
+        user_id=user_id, conversation_query=QueryDict(post.get("list", "")), ask_platform=True
+    )
     if details.user is not None:
         member = members_from_users([details.user])[0]
     else:

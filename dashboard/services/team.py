@@ -2,9 +2,16 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dashboard.models import TeamMember
+from dashboard.roles import active_admins_excluding, role_from_groups
+
+LAST_ADMIN = (
+    "This is the last active admin: make someone else an admin first, "
+    "or nobody could manage the team or the audit log."
+)
 
 DEMO_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("admin", "admin"),
@@ -19,18 +26,72 @@ DEMO_NAMES = {
 
 
 def member_create(
-    *, username: str, password: str, role: str, first_name: str = "", last_name: str = ""
+    *,
+    username: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    time_zone: str = "",
 ) -> AbstractUser:
     """Create or update an account with exactly one role."""
     user_model = get_user_model()
     with transaction.atomic():
         user, _ = user_model.objects.get_or_create(username=username)
-        user.first_name, user.last_name = first_name, last_name
+        user.first_name, user.last_name, user.email = first_name, last_name, email
         user.is_active = True
         user.set_password(password)
         user.save()
         user.groups.set([Group.objects.get(name=role)])
-        TeamMember.objects.get_or_create(user=user)
+        member, _ = TeamMember.objects.get_or_create(user=user)
+        if time_zone != member.time_zone:
+            member.time_zone = time_zone
+            member.save(update_fields=["time_zone"])
+    return user
+
+
+def _is_admin(user: AbstractUser) -> bool:
+    names = {g.name for g in user.groups.all()}
+    return user.is_active and role_from_groups(names, is_superuser=user.is_superuser) == "admin"
+
+
+def member_update(
+    *,
+    user: AbstractUser,
+    role: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    time_zone: str,
+) -> AbstractUser:
+    """Change a person's name, role and time zone. Raises ``ValidationError`` when it
+    would leave nobody able to manage the team."""
+    with transaction.atomic():
+        demoted = _is_admin(user) and role != "admin" and not user.is_superuser
+        if demoted and active_admins_excluding(user.pk) == 0:  # locks the admin role's row
+            raise ValidationError(LAST_ADMIN)
+        user.first_name, user.last_name, user.email = first_name, last_name, email
+        user.save(update_fields=["first_name", "last_name", "email"])
+        user.groups.set([Group.objects.get(name=role)])
+        member, _ = TeamMember.objects.get_or_create(user=user)
+        member.time_zone = time_zone
+        member.full_clean()
+        member.save(update_fields=["time_zone"])
+    return user
+
+
+def member_active_set(*, user: AbstractUser, active: bool, by: AbstractUser) -> AbstractUser:
+    """Deactivate (the person can no longer sign in; their sessions stop working) or
+    reactivate an account. Raises ``ValidationError`` for one's own account or the last
+    admin."""
+    if user.pk == by.pk and not active:
+        raise ValidationError("You cannot deactivate your own account.")
+    with transaction.atomic():
+        if not active and _is_admin(user) and active_admins_excluding(user.pk) == 0:
+            raise ValidationError(LAST_ADMIN)
+        user.is_active = active
+        user.save(update_fields=["is_active"])
     return user
 
 

@@ -1,10 +1,15 @@
 """Template filters for platform data: it is data, never markup or script."""
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django import template
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from dashboard import list_state
+from dashboard.forms.audit import ACTIONS
+from dashboard.lists.times import time_tag
 
 register = template.Library()
 
@@ -38,3 +43,29 @@ def conversation_path(name: str, user_id: str) -> str:
     """``{% conversation_path 'dashboard:conversation_export' user_id %}``: see
     ``dashboard.list_state.conversation_path``."""
     return list_state.conversation_path(user_id, name)
+
+
+@register.filter
+def when(value: object, precision: str = "") -> str:
+    """A moment as every page shows it: ``<time>`` "3 Dec 2026, 14:05" in the viewer's
+    time zone (``when:"seconds"`` adds the seconds), the same as the lists' times."""
+    if not isinstance(value, datetime):
+        return ""
+    return mark_safe(  # noqa: S308 - time_tag escapes every value it writes
+        time_tag(value, timezone.get_current_timezone(), seconds=precision == "seconds")
+    )
+
+
+_ACTION_LABELS = dict(ACTIONS)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """An audit row's action in the words of the audit filter ("Users search")."""
+    return _ACTION_LABELS.get(action, action)
+
+
+@register.filter
+def attempt_number(attempt: int) -> int:
+    """Attempts as people count them: the first is 1 (stored from 0: retries made)."""
+    return attempt + 1

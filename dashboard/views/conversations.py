@@ -1,6 +1,6 @@
 """A user's conversation: the transcript as a chat, paged, by date range, and its export."""
 
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -61,8 +61,8 @@ def conversation(request: HttpRequest, user_id: str) -> HttpResponse:
     data = form.cleaned_data
     page, details = conversation_with_details(
         user_id=user_id,
-        # The card's list is asked for too, unless a fragment is all that is shown.
-        conversation_query=QueryDict() if wants_fragment(request) else request.GET,
+        # Who the user is is asked for too, unless a fragment is all that is shown.
+        conversation_query=None if wants_fragment(request) else request.GET,
         start=start,
         end=end,
         page=data["page"],

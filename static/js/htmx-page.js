@@ -4,9 +4,10 @@
 // 3. A button marked data-once (a confirm that sends to customers) is disabled once its
 //    form is submitted, so a double click sends one request (the server also refuses a
 //    second launch).
-// 2. After a swap that removed the focused element (a pager link, a quick filter),
-//    focus lands on <body>: move it to the new content's marked heading instead, so a
-//    keyboard user continues from the results, not from the top of the page.
+// 2. After a swap that removed the focused element (a pager link, "Show", a quick
+//    filter), focus lands on <body>: move it, and the view, to the top of the new content
+//    (its marked heading) or to the highlighted message, so the person continues from
+//    there, not from the bottom of the previous page.
 (function () {
   function show(text) {
     const box = document.getElementById("request-problem");
@@ -37,13 +38,23 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     if (document.activeElement && document.activeElement !== document.body) {
-      return;
+      return; // the person is still in a control that stayed (a search box, a select)
     }
     const target = event.detail.elt;
-    const mark = target && target.querySelector ? target.querySelector("[data-focus-after-swap]") : null;
-    if (mark) {
-      mark.focus({ preventScroll: true });
+    if (!target || !target.querySelector) {
+      return;
     }
+    const highlighted = target.querySelector(".msg.highlighted");
+    const mark = highlighted || target.querySelector("[data-focus-after-swap]");
+    if (!mark) {
+      return;
+    }
+    if (!mark.hasAttribute("tabindex")) {
+      mark.setAttribute("tabindex", "-1");
+    }
+    mark.focus({ preventScroll: true });
+    // The top of the new content (or the highlighted message) where the eye is.
+    mark.scrollIntoView({ block: highlighted ? "center" : "start" });
   });
   document.addEventListener("submit", function (event) {
     const button = event.target.querySelector ? event.target.querySelector("button[data-once]") : null;

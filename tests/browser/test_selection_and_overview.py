@@ -40,7 +40,7 @@ def test_a_bar_of_the_rating_chart_opens_that_list(page, stack):
     two_stars = page.locator(".bars tbody tr").nth(1)
     count = two_stars.locator("td.num").inner_text()
     two_stars.get_by_role("link", name="2 stars").click()
-    expect(page).to_have_url(re.compile(r"/users/\?attribute=feedback&value=2$"))
+    expect(page).to_have_url(re.compile(r"/users/\?preset=2$"))
     expect(page.locator("#results .count strong").first).to_have_text(count)
 
 

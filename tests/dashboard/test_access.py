@@ -130,7 +130,7 @@ def test_team_admin_sends_strangers_to_the_one_login_page(client):
 def test_team_page_lists_members_and_roles(admin_client_, agent, manager):
     html = admin_client_.get(reverse("dashboard:team_list")).content.decode()
     assert "agent1" in html and "manager1" in html
-    assert re.search(r"<td>manager1</td>\s*<td>[^<]*</td>\s*<td>manager</td>", html)
+    assert re.search(r">manager1</a></th>\s*<td>[^<]*</td>\s*<td>manager</td>", html)
 
 
 @pytest.mark.django_db
@@ -284,7 +284,9 @@ def test_team_page_shows_the_role_of_deactivated_accounts(admin_client_, agent):
     agent.save()
     html = admin_client_.get(reverse("dashboard:team_list")).content.decode()
     assert re.search(
-        r"<td>agent1</td>\s*<td>[^<]*</td>\s*<td>agent</td>\s*<td>deactivated</td>", html
+        r">agent1</a></th>\s*<td>[^<]*</td>\s*<td>agent</td>\s*"
+        r'<td><span class="badge warn">deactivated</span></td>',
+        html,
     )
 
 

@@ -40,7 +40,7 @@ def test_shows_the_transcript_as_a_chat(agent_client, sandbox):
     assert "msg-user" in html and "msg-bot" in html
     assert 'class="chip"' in html  # buttons as chips
     assert 'class="stars"' in html  # the rating as stars
-    call = OutboundCall.objects.get()
+    call = OutboundCall.objects.get(action="conversation.page")
     assert call.action == "conversation.page" and MARKUP_USER_ID in call.path
 
 
@@ -76,7 +76,7 @@ def test_paging_with_page_x_of_y(agent_client, sandbox):
 def test_date_range_is_read_in_the_viewers_zone_and_sent_as_utc_ms(agent, agent_client, sandbox):
     TeamMember.objects.filter(user=agent).update(time_zone="Asia/Kolkata")
     _html(agent_client.get(_url(LONG, "start=2026-10-01&end=2026-10-31")))
-    call = OutboundCall.objects.get()
+    call = OutboundCall.objects.get(action="conversation.page")
     start = int(datetime(2026, 9, 30, 18, 30, tzinfo=UTC).timestamp() * 1000)
     end = int(datetime(2026, 10, 31, 18, 30, tzinfo=UTC).timestamp() * 1000)
     assert int(call.query["start_date"]) == start
@@ -115,7 +115,7 @@ def test_bad_input_says_what_is_wrong_and_calls_nothing(
 def test_unknown_user_is_said_in_plain_words(agent_client, sandbox):
     html = _html(agent_client.get(_url("nobody-at-all")))
     assert "unknown" in html.lower()
-    call = OutboundCall.objects.get()
+    call = OutboundCall.objects.get(action="conversation.page")
     assert call.platform_code == 1002 and f"call #{call.pk}" in html
 
 
@@ -168,10 +168,24 @@ def test_export_needs_export_data(client_for, django_user_model, sandbox):
     assert client.get(url + "?format=csv").status_code == 403
 
 
-def test_without_the_list_it_came_from_the_page_says_what_it_does_not_know(agent_client, sandbox):
+def test_a_shared_link_shows_the_person_fetched_with_the_page(agent_client, sandbox):
+    # No list in the URL (a link pasted in a chat): the rating lists are asked for with
+    # the transcript, at once, and kept for the next page.
     html = _html(agent_client.get(_url(LONG)))
-    assert f'<h1 id="person-heading">User {LONG}</h1>' in html
-    assert "Open this conversation from a user list" in html
+    assert '<h1 id="person-heading">Rahul Mehta</h1>' in html
+    assert "<dt>Rating</dt><dd>" in html and "5 of 5" in html
+    assert "<dt>city</dt><dd>Pune</dd>" in html and "<dt>plan</dt><dd>platinum</dd>" in html
+    searched = OutboundCall.objects.filter(action="users.search")
+    assert sorted(c.query["attribute_value"] for c in searched) == ["1", "2", "3", "4", "5"]
+    _html(agent_client.get(_url(LONG, "page=2")))
+    assert OutboundCall.objects.filter(action="users.search").count() == 5  # kept
+
+
+def test_a_user_in_no_list_says_what_the_page_does_not_know(agent_client, sandbox):
+    unrated = next(u for u in SandboxData.build().users if "feedback" not in u["attributes"])
+    html = _html(agent_client.get(_url(unrated["user_id"])))
+    assert f'<h1 id="person-heading">User {unrated["user_id"]}</h1>' in html
+    assert "nor among the users who rated the bot" in html
     assert "(no name)" not in html
 
 

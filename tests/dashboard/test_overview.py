@@ -14,12 +14,26 @@ from technowiz.sandbox.data import SandboxData
 pytestmark = pytest.mark.django_db
 
 
+def _ratings_card(client) -> str:
+    """The ratings card as the page loads it on its own (htmx, ``?card=ratings``)."""
+    return client.get("/?card=ratings", HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_the_page_answers_without_asking_the_platform(agent_client, sandbox):
+    html = agent_client.get("/").content.decode()
+    assert 'hx-get="/?card=ratings" hx-trigger="load, load-again"' in html
+    assert "Asking the platform for the ratings…" in html
+    assert OutboundCall.objects.count() == 0
+
+
 def test_rating_distribution_counts_each_star_and_links_to_the_list(agent_client, sandbox):
     counts = SandboxData.build().rating_counts()
-    html = agent_client.get("/").content.decode()
+    html = _ratings_card(agent_client)
+    assert "<html" not in html and html.lstrip().startswith('<div class="card-group"')
     for stars in "12345":
+        # The same filter as the users page's quick filters.
         row = re.search(
-            rf'href="/users/\?attribute=feedback&amp;value={stars}" class="bar-link">{stars} stars?'
+            rf'href="/users/\?preset={stars}" class="bar-link">{stars} stars?'
             r"</a></th>\s*<td class=\"num\">(\d+)</td>",
             html,
         )
@@ -29,12 +43,19 @@ def test_rating_distribution_counts_each_star_and_links_to_the_list(agent_client
     assert 'href="/users/?preset=1-2"' in html
     assert OutboundCall.objects.filter(action="users.search").count() == 5
     # Kept: a second visit asks the platform nothing.
-    agent_client.get("/")
+    _ratings_card(agent_client)
     assert OutboundCall.objects.count() == 5
 
 
+def test_without_javascript_the_card_link_shows_the_whole_page_with_ratings(agent_client, sandbox):
+    html = agent_client.get("/?card=ratings").content.decode()
+    assert "<h1>Overview</h1>" in html and '<p class="big-number">' in html
+    assert "Platform health" in html
+    assert html.count('id="follow-up-heading"') == 1
+
+
 def test_the_largest_bar_is_full_width(agent_client, sandbox):
-    html = agent_client.get("/").content.decode()
+    html = _ratings_card(agent_client)
     widths = [float(w) for w in re.findall(r'<rect x="0" y="0" height="10" width="([\d.]+)"', html)]
     assert len(widths) == 5 and max(widths) == 100.0
 
@@ -46,14 +67,34 @@ def test_platform_health_from_the_audit_log(admin_client_, sandbox):
     html = admin_client_.get("/").content.decode()
     calls = OutboundCall.objects.count()
     assert re.search(rf"<strong>{calls}</strong> calls in the last hour", html)
-    assert "Last failure:" in html and "users.search" in html
+    assert "Last failure:" in html and "Users search: The platform had an internal problem." in html
 
 
-def test_platform_error_on_the_overview_keeps_the_page_working(agent_client, sandbox):
+def test_platform_error_shows_in_its_card_with_a_way_to_try_again(agent_client, sandbox):
     sandbox.faults.push("revoked")
-    html = agent_client.get("/").content.decode()
+    assert "Platform health" in agent_client.get("/").content.decode()
+    html = _ratings_card(agent_client)
     assert "rejected the dashboard&#x27;s API key" in html
-    assert "Platform health" in html
+    assert 'hx-get="/?card=ratings" hx-target="#ratings-cards"' in html
+    assert "Users who gave 1 or 2 stars." in html  # the other card says what it can
+
+
+def test_a_stalled_platform_is_named_in_the_card_and_on_the_health_card(
+    admin_client_, sandbox, settings
+):
+    settings.TECHNOWIZ_READ_TIMEOUT = 0.2
+    sandbox.faults.push("timeout=3")
+    html = _ratings_card(admin_client_)
+    assert "The platform did not answer in time." in html
+    health = admin_client_.get("/").content.decode()
+    assert "The platform did not answer in time." in health
+    assert "PlatformTimeout" not in health and "ReadTimeout" not in health
+
+
+def test_the_ratings_card_needs_view_users(client_for, django_user_model, sandbox):
+    nobody = client_for(django_user_model.objects.create_user("nobody", password="pw-1234567"))
+    html = nobody.get("/?card=ratings", HTTP_HX_REQUEST="true").content.decode()
+    assert "Ratings" not in html and OutboundCall.objects.count() == 0
 
 
 def test_attribute_names_seen_are_suggested(agent_client, sandbox):

@@ -81,10 +81,14 @@ def test_the_recovery_rate_counts_contacted_1_2_star_users_whose_rating_went_up(
     assert _cell(html, "By launched by", "manager2") == ["50% (1 of 2)", "50% (1 of 2)"]
 
 
+RATINGS_CARD = "/?card=ratings"  # the cards that read the rating lists load on their own
+
+
 def test_agents_see_no_recovery_rate(agent_client, sandbox):
     html = agent_client.get("/").content.decode()
     assert "Recovery rate" not in html
-    assert "Waiting for a follow-up" in html
+    card = agent_client.get(RATINGS_CARD, HTTP_HX_REQUEST="true").content.decode()
+    assert "Waiting for a follow-up" in card and "Recovery rate" not in card
 
 
 def test_the_follow_up_list_is_the_unhappy_users_nobody_contacted_newest_first(
@@ -104,7 +108,8 @@ def test_the_follow_up_list_is_the_unhappy_users_nobody_contacted_newest_first(
     ):
         Recipient.objects.create(run=run, position=position, state=state, phone=user["phone_no"])
 
-    html = agent_client.get("/").content.decode()
+    html = agent_client.get(RATINGS_CARD, HTTP_HX_REQUEST="true").content.decode()
+    assert html.count('id="follow-up-heading"') == 1
     card = html.split('id="follow-up-heading"')[1].split("</section>")[0]
     total = re.search(r"<strong>(\d+)</strong> users rated 1 or 2 stars", card)
     assert int(total[1]) == len(unhappy) - 2

@@ -51,6 +51,10 @@ MATRIX = {
     "dashboard:audit_call": ("get", "view_audit"),
     "dashboard:audit_export": ("get", "view_audit"),
     "dashboard:team_list": ("get", "manage_team"),
+    "dashboard:team_create": ("get", "manage_team"),
+    "dashboard:team_edit": ("get", "manage_team"),
+    "dashboard:team_active": ("post", "manage_team"),
+    "dashboard:team_password": ("get", "manage_team"),
     "team_admin:index": ("get", "manage_team"),
     "healthz": ("get", PUBLIC),
     "login": ("get", PUBLIC),
@@ -100,6 +104,7 @@ def samples(db, make_member):
         "dashboard:flow_toggle": [flow.pk],
         "dashboard:audit_detail": [call.pk],
         "dashboard:audit_call": [call.call_id],
+        **{f"dashboard:team_{name}": [owner.pk] for name in ("edit", "active", "password")},
         **{f"dashboard:{name}": [run.pk] for name in RUN_URLS},
     }
 

@@ -293,14 +293,14 @@ def test_a_user_id_with_a_slash_is_asked_for_as_it_is(agent_client, sandbox):
     response = agent_client.get("/users/web%2Fodd/conversation/")
     assert response.status_code == 200
     assert "This user is unknown to the platform." in response.content.decode()
-    [call] = OutboundCall.objects.all()
+    [call] = OutboundCall.objects.filter(action="conversation.page")
     assert call.path.endswith("/channel-user/web%2Fodd/conversations")
 
 
 @pytest.mark.django_db
 def test_the_audit_records_the_path_that_went_on_the_wire(agent_client, sandbox):
     agent_client.get("/users/a.b/conversation/")
-    [call] = OutboundCall.objects.all()
+    [call] = OutboundCall.objects.filter(action="conversation.page")
     assert call.path.endswith("/channel-user/a.b/conversations")
 
 

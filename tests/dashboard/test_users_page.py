@@ -123,7 +123,10 @@ def test_refresh_fetches_again(agent_client, sandbox):
         ("preset=1&size=7", "Page size must be 25, 50, 100 or 200."),
         ("preset=1&sort=evil", "Choose a sort order from the list."),
         ("preset=9", "Choose one of the presets."),
-        ("preset=1&attribute=city&value=Pune", "Set Preset to “Custom filter” to use your own"),
+        (
+            "preset=1&attribute=city&value=Pune",
+            "Use either a quick filter or an attribute and a value, not both.",
+        ),
         ("attribute=" + "a" * 101 + "&value=1", "Ensure this value has at most 100 characters"),
     ],
 )
@@ -165,7 +168,7 @@ def test_markup_in_names_is_shown_as_text(agent_client, sandbox):
 
 def test_users_without_phone_get_a_badge(agent_client, sandbox):
     html = _html(agent_client.get(URL + "?attribute=feedback&value=5&size=200"))
-    assert "no WhatsApp" in html
+    assert "No phone: WhatsApp cannot reach them" in html
 
 
 def test_last_active_is_in_the_viewers_time_zone(agent, agent_client, sandbox):
@@ -317,7 +320,6 @@ def test_a_set_being_fetched_elsewhere_is_waited_for_not_fetched_again(
     [
         ("preset=1&size=7", "size", "Page size must be 25, 50, 100 or 200."),
         ("preset=1&sort=evil", "sort", "Choose a sort order from the list."),
-        ("preset=9", "preset", "Choose one of the presets."),
     ],
 )
 def test_a_bad_choice_is_explained_next_to_its_list(agent_client, sandbox, query, name, message):
@@ -328,9 +330,16 @@ def test_a_bad_choice_is_explained_next_to_its_list(agent_client, sandbox, query
     assert f'<span class="field-error" id="id_{name}_error">{message}</span>' in html
 
 
+def test_an_unknown_preset_is_explained_beside_the_quick_filters(agent_client, sandbox):
+    html = _html(agent_client.get(URL + "?preset=9"))
+    nav = re.search(r'<nav class="presets".*?</nav>', html, re.S)[0]
+    assert '<span class="field-error" id="id_preset_error" role="alert">' in nav
+    assert "Choose one of the presets." in nav
+
+
 def test_each_list_shows_the_choice_in_effect(agent_client, sandbox):
     html = _html(agent_client.get(URL + "?preset=1-2&sort=-name"))
-    assert '<option value="1-2" selected>1-2 stars</option>' in html
+    assert 'hx-push-url="true" aria-current="true">1-2 stars</a>' in html
     assert '<option value="-name" selected>Name, Z to A</option>' in html
     assert '<option value="50" selected>50</option>' in html  # the default size
 

@@ -121,7 +121,7 @@ def test_user_without_name_phone_or_activity():
     user = _user("web-4f1c", channel="web", last_active_at=None)
     page = ParsedHtml(_rows([user]))
     text = "".join(page.text)
-    assert "(no name)" in text and "no WhatsApp" in text and "—" in text
+    assert "(no name)" in text and "No phone: WhatsApp cannot reach them" in text and "—" in text
     assert page.all("input")[0]["aria-label"] == "Select web-4f1c"
     assert page.all("time") == []
 
@@ -134,7 +134,7 @@ def test_a_user_with_a_phone_shows_it_and_their_attributes():
         attributes=MappingProxyType({"city": "Pune", "plan": "gold"}),
     )
     html = _rows([user])
-    assert "<td>+91 98123 45678</td>" in html and "no WhatsApp" not in html
+    assert "<td>+91 98123 45678</td>" in html and "No phone: WhatsApp cannot reach them" not in html
     assert '<span class="attr"><span class="attr-name">city</span> Pune</span>' in html
     assert '<span class="attr"><span class="attr-name">plan</span> gold</span>' in html
 
