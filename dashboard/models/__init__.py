@@ -1,12 +1,26 @@
 """The site's own data: the team, the selection, the catalogue, and the runs that send."""
 
 from dashboard.models.catalogue import Flow, WhatsAppTemplate
+from dashboard.models.queue import (
+    LowRatingSeen,
+    QueueItem,
+    QueueNote,
+    RatingSnapshot,
+    ScheduledSlot,
+    UserOpened,
+)
 from dashboard.models.runs import BroadcastPart, Recipient, Run, RunLease
 from dashboard.models.team import SelectedUser, TeamMember, UserSelection, validate_time_zone
 
 __all__ = [
     "BroadcastPart",
     "Flow",
+    "LowRatingSeen",
+    "QueueItem",
+    "QueueNote",
+    "RatingSnapshot",
+    "ScheduledSlot",
+    "UserOpened",
     "Recipient",
     "Run",
     "RunLease",

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 from dashboard.rendering import render_screen
 from dashboard.roles import perm
 from dashboard.selectors.overview import platform_health, rating_distribution
+from dashboard.selectors.rating_trend import rating_trend
 from dashboard.selectors.runs import recent_runs
 from technowiz.errors import TechnowizError
 
@@ -14,6 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The overview: ratings at a glance, who needs attention, the platform's health."""
     context: dict = {"rating_attribute": settings.TECHNOWIZ_RATING_ATTRIBUTE}
     if request.user.has_perm(perm("view_users")):
+        context["trend"] = rating_trend(days=30 if request.GET.get("trend") == "30" else 7)
         try:
             context["ratings"] = rating_distribution()
         except TechnowizError as error:
