@@ -61,13 +61,13 @@ class QueueNote(models.Model):
         default_permissions = ()
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.author_name} on {self.user_id}"
+
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("Notes are append-only: a saved note is never changed.")
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return f"{self.author_name} on {self.user_id}"
 
 
 class UserOpened(models.Model):
@@ -84,6 +84,9 @@ class UserOpened(models.Model):
         ]
         indexes = [models.Index(fields=["person", "opened_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} opened {self.user_id}"
+
 
 class RatingSnapshot(models.Model):
     """How many users held each rating when the periodic task looked."""
@@ -94,6 +97,9 @@ class RatingSnapshot(models.Model):
     class Meta:
         default_permissions = ()
         ordering = ["taken_at"]
+
+    def __str__(self) -> str:
+        return f"ratings at {self.taken_at:%Y-%m-%d %H:%M}"
 
 
 class LowRatingSeen(models.Model):
@@ -106,6 +112,9 @@ class LowRatingSeen(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} low since {self.first_seen_at:%Y-%m-%d}"
 
 
 class ScheduledSlot(models.Model):

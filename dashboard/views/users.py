@@ -17,6 +17,8 @@ from dashboard.list_state import conversation_paths, selection_url, to_conversat
 from dashboard.lists.users_table import user_rows
 from dashboard.permissions import requires
 from dashboard.rendering import export_failed, render_screen
+from dashboard.selectors.queue import opened_by, queue_items, queue_keep
+from dashboard.selectors.queue_export import queue_export_rows
 from dashboard.selectors.users import (
     MatchedSet,
     attribute_names_seen,
@@ -25,8 +27,6 @@ from dashboard.selectors.users import (
     users_matching,
     users_page,
 )
-from dashboard.selectors.queue import opened_by, queue_items, queue_keep
-from dashboard.selectors.queue_export import queue_export_rows
 from dashboard.services.selection import Selection, selection_get, selection_update
 from technowiz.errors import TechnowizError
 
@@ -58,7 +58,7 @@ def users_list(request: HttpRequest) -> HttpResponse:
     return render_screen(request, TEMPLATE, "screen", context)
 
 
-def _keep(request: HttpRequest, queue_form: QueueFilterForm):  # noqa: ANN202
+def _keep(request: HttpRequest, queue_form: QueueFilterForm):
     data = queue_form.cleaned_data
     return queue_keep(
         person=request.user, state=data["state"], who=data["who"], new_since=queue_form.since()
@@ -206,7 +206,7 @@ def users_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _exported(request: HttpRequest, matched: MatchedSet, data: dict, queue_form: QueueFilterForm):  # noqa: ANN202
+def _exported(request: HttpRequest, matched: MatchedSet, data: dict, queue_form: QueueFilterForm):
     """The ticked users of the list (in the sort on screen) if any, else the list."""
     selection = selection_get(request.user)
     if selection.belongs_to(matched.filter) and selection.count(matched):
