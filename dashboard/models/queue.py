@@ -128,3 +128,6 @@ class ScheduledSlot(models.Model):
     class Meta:
         default_permissions = ()
         constraints = [models.UniqueConstraint(fields=["job", "slot"], name="one_enqueue_per_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.job} #{self.slot}"
