@@ -1,4 +1,5 @@
-"""Periodic work: ``manage.py run_scheduler`` queues each job once per time slot.
+"""Periodic work: ``manage.py run_scheduler`` queues each job once per time slot (the
+audit log's sealing, the rating history, the pruning of finished task records).
 
 A job's slot is the epoch seconds divided by its interval. Queuing a slot inserts a
 ``ScheduledSlot`` row (unique per job and slot) and the task in one transaction, so two
@@ -27,7 +28,7 @@ class Job:
 
 
 def _jobs() -> tuple[Job, ...]:
-    from dashboard.tasks import record_rating_history
+    from dashboard.tasks import prune_task_results, record_rating_history
     from technowiz.tasks import seal_audit_log
 
     return (
@@ -37,6 +38,7 @@ def _jobs() -> tuple[Job, ...]:
             lambda: settings.RATING_HISTORY_SECONDS,
             lambda: record_rating_history,
         ),
+        Job("prune-task-results", lambda: 24 * 3600, lambda: prune_task_results),
     )
 
 

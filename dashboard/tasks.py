@@ -18,3 +18,12 @@ def record_rating_history() -> int:
     from dashboard.services.rating_history import rating_history_record
 
     return sum(rating_history_record().counts.values())
+
+
+@task
+def prune_task_results() -> None:
+    """Delete finished task records older than 14 days (django-tasks-db's own command):
+    the scheduler's jobs would otherwise pile them up (1,440 seals a day)."""
+    from django.core.management import call_command
+
+    call_command("prune_db_task_results", queue_name="*", verbosity=0)

@@ -14,7 +14,7 @@ from dashboard.models import LowRatingSeen, RatingSnapshot, ScheduledSlot
 from dashboard.scheduler import schedule_due
 from dashboard.selectors.rating_trend import rating_trend
 from dashboard.services.rating_history import rating_history_record
-from dashboard.tasks import record_rating_history
+from dashboard.tasks import prune_task_results, record_rating_history
 from technowiz.models import OutboundCall
 from tests.conftest import page_html
 
@@ -124,13 +124,37 @@ def test_the_scheduler_queues_each_job_once_a_slot(settings):
     settings.AUDIT_SEAL_SECONDS = 60
     settings.RATING_HISTORY_SECONDS = 3600
     start = timezone.now().replace(minute=0, second=1, microsecond=0)
-    assert sorted(schedule_due(now=start)) == ["audit-seal", "rating-history"]
+    assert sorted(schedule_due(now=start)) == ["audit-seal", "prune-task-results", "rating-history"]
     assert schedule_due(now=start + timedelta(seconds=30)) == []  # a second scheduler
     assert schedule_due(now=start + timedelta(seconds=61)) == ["audit-seal"]
     names = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert names == [
+        "dashboard.tasks.prune_task_results",
         "dashboard.tasks.record_rating_history",
         "technowiz.tasks.seal_audit_log",
         "technowiz.tasks.seal_audit_log",
     ]
-    assert ScheduledSlot.objects.count() == 3
+    assert ScheduledSlot.objects.count() == 4
+
+
+def test_the_prune_task_deletes_old_finished_records():
+    old = prune_task_results.enqueue()
+    DBTaskResult.objects.filter(id=old.id).update(
+        status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=15)
+    )
+    fresh = prune_task_results.enqueue()
+    prune_task_results.call()
+    assert [str(i) for i in DBTaskResult.objects.values_list("id", flat=True)] == [fresh.id]
+
+
+def test_run_scheduler_once_queues_what_is_due_and_says_so():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("run_scheduler", once=True, stdout=out)
+    assert "queued audit-seal" in out.getvalue() and "queued rating-history" in out.getvalue()
+    out = StringIO()
+    call_command("run_scheduler", once=True, stdout=out)
+    assert out.getvalue() == ""  # the same slots: nothing queued twice

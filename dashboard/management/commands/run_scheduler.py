@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from dashboard.scheduler import schedule_due
 
@@ -19,9 +19,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            close_old_connections()
-            for name in schedule_due():
-                self.stdout.write(f"queued {name}")
+            try:
+                for name in schedule_due():
+                    self.stdout.write(f"queued {name}")
+            except DatabaseError as error:  # the database is away: try again next tick
+                if options["once"]:
+                    raise
+                self.stderr.write(f"scheduler: the database did not answer ({error})")
             if options["once"]:
                 return
             time.sleep(settings.SCHEDULER_TICK_SECONDS)
+            close_old_connections()  # a database restart between ticks is survived
