@@ -16,6 +16,7 @@ from dashboard.forms.users import UsersQueryForm
 from dashboard.list_state import conversation_path, from_conversation, to_conversation
 from dashboard.selectors.queue import queue_keep
 from dashboard.selectors.users import users_cached
+from technowiz.client import holdable_user_id
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,19 @@ def list_walk(
         return None
     size = data["size"] or 50
 
-    def url(at: int) -> str:
+    def url(step: int) -> str:
+        """The nearest user that way whose conversation a URL can open (not "." or "..",
+        which a browser folds into another path)."""
+        at = index + step
+        while 0 <= at < len(ids) and not _openable(ids[at]):
+            at += step
         if not 0 <= at < len(ids):
             return ""
         list_query["page"] = str(at // size + 1)
         return conversation_path(ids[at]) + "?" + to_conversation(list_query)
 
-    return ListWalk(index + 1, len(ids), url(index - 1), url(index + 1))
+    return ListWalk(index + 1, len(ids), url(-1), url(1))
+
+
+def _openable(user_id: str) -> bool:
+    return holdable_user_id(user_id) and user_id not in (".", "..")
