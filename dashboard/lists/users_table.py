@@ -12,6 +12,7 @@ from dashboard.selectors.matched_set import rating_of
 from dashboard.selectors.queue import QueueView
 from technowiz.types import User
 
+PAGE_PART = json.dumps({"X-Page-Part": "rating-note"})  # signed out: back to the list
 NO_NAME = '<span class="no-name">(no name)</span>'
 NO_WHATSAPP = (
     '<span class="badge warn" title="No phone number: cannot receive WhatsApp templates'
@@ -46,9 +47,10 @@ def _rating(user: User, note_url: str) -> str:
     rating = rating_of(user)
     note = (
         f'<span class="rating-note" hx-get="{escape(note_url)}?r={rating}"'
-        ' hx-trigger="intersect once"'
-        ' hx-swap="outerHTML"></span>'
-        if note_url and rating is not None
+        ' hx-trigger="intersect once" hx-swap="outerHTML"'
+        f' hx-headers="{escape(PAGE_PART)}"></span>'
+        # "." and ".." are ids no URL can carry (a browser folds them into another path).
+        if note_url and rating is not None and user.user_id not in (".", "..")
         else ""
     )
     return f'<td class="rating">{stars_html(rating)}{note}</td>'

@@ -404,3 +404,18 @@ def test_without_ticks_the_export_is_the_list_as_filtered(agent_client, agent, s
     queue_change(person=agent, user_id=one_star[5], version=0, state="resolved", assignee_id=None)
     rows = _csv(agent_client.get(reverse("dashboard:users_export") + "?preset=1&state=resolved"))
     assert [(r["user_id"], r["queue_state"]) for r in rows] == [(one_star[5], "Resolved")]
+
+
+def test_a_signed_out_rating_comment_does_not_navigate(client):
+    """A piece the page loads by itself answers "nothing" (204: htmx swaps nothing); the
+    person's next click goes to sign in and back to the page they asked for."""
+    note = conversation_path(EXAMPLE_USER_ID, "dashboard:rating_note") + "?r=1"
+    response = client.get(
+        note,
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": "http://testserver/users/?preset=1&page=3",
+            "X-Page-Part": "rating-note",
+        },
+    )
+    assert response.status_code == 204 and "HX-Redirect" not in response
