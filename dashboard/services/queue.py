@@ -18,6 +18,7 @@ from dashboard.models import QueueItem, QueueNote, UserOpened
 from dashboard.selectors.queue import QueueView, person_name, queue_item
 
 OPENED_KEPT = 2000  # read marks kept a person (the oldest go)
+ASSIGN_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -66,32 +67,23 @@ def queue_assign_many(
     """Assign every user of ``user_ids`` to ``assignee_id`` (None: unassign), whatever
     their version (a bulk action names no version; each row's version still moves on,
     so a person editing one of them meanwhile is told). Returns how many."""
-    name = person_name(person)
+    name, unique = person_name(person), list(dict.fromkeys(user_ids))
     with transaction.atomic():
-        existing = set(
-            QueueItem.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)
-        )
-        QueueItem.objects.filter(user_id__in=existing).update(
-            assignee_id=assignee_id,
-            version=F("version") + 1,
-            changed_at=timezone.now(),
-            changed_by=person,
-            changed_by_name=name,
-        )
-        QueueItem.objects.bulk_create(
-            [
-                QueueItem(
-                    user_id=uid,
-                    assignee_id=assignee_id,
-                    changed_by=person,
-                    changed_by_name=name,
-                )
-                for uid in dict.fromkeys(user_ids)
-                if uid not in existing
-            ],
-            ignore_conflicts=True,
-        )
-    return len(set(user_ids))
+        # In chunks: a query may name only so many ids (SQLite: 32,766).
+        for start in range(0, len(unique), ASSIGN_CHUNK):
+            chunk = unique[start : start + ASSIGN_CHUNK]
+            QueueItem.objects.bulk_create(
+                [QueueItem(user_id=uid, changed_by=person, changed_by_name=name) for uid in chunk],
+                ignore_conflicts=True,  # rows that exist already are updated below
+            )
+            QueueItem.objects.filter(user_id__in=chunk).update(
+                assignee_id=assignee_id,
+                version=F("version") + 1,
+                changed_at=timezone.now(),
+                changed_by=person,
+                changed_by_name=name,
+            )
+    return len(unique)
 
 
 def queue_note_add(*, person: AbstractBaseUser, user_id: str, text: str) -> QueueNote:

@@ -12,7 +12,7 @@ from dashboard.permissions import requires
 from dashboard.selectors.list_walk import list_walk
 from dashboard.selectors.queue import QueueView, queue_item, queue_notes
 from dashboard.selectors.rating_notes import rating_note
-from dashboard.selectors.users import users_cached
+from dashboard.selectors.users import UserFilter, users_matching
 from dashboard.services.queue import (
     QueueConflict,
     queue_assign_many,
@@ -20,7 +20,7 @@ from dashboard.services.queue import (
     queue_note_add,
     user_opened_mark,
 )
-from dashboard.services.selection import selection_get
+from dashboard.services.selection import Selection, selection_get
 from dashboard.views.users import _back_url
 from technowiz.client import holdable_user_id
 from technowiz.errors import TechnowizError
@@ -109,14 +109,25 @@ def users_assign(request: HttpRequest) -> HttpResponse:
     if not (form.is_valid() and form.has_filter() and assign.is_valid()):
         problems = " ".join(e for errors in assign.errors.values() for e in errors)
         return HttpResponse(problems or "Unknown list.", status=400, content_type="text/plain")
-    selection, matched = selection_get(request.user), users_cached(user_filter=form.user_filter())
-    if matched is not None and selection.belongs_to(matched.filter):
-        ids = [u.user_id for u in selection.users(matched)]
+    selection = selection_get(request.user)
+    if selection.belongs_to(form.user_filter()):
+        try:
+            ids = _selected_ids(selection, form.user_filter())
+        except TechnowizError as error:
+            return HttpResponse(str(error), status=502, content_type="text/plain")
         assignee = assign.cleaned_data["assignee"]
         queue_assign_many(person=request.user, user_ids=ids, assignee_id=assignee)
     if request.htmx:
         return HttpResponseLocation(back, target="#users-screen", swap="outerHTML")
     return redirect(back)
+
+
+def _selected_ids(selection: Selection, user_filter: UserFilter) -> list[str]:
+    """The ticked ids; for "all matching", the set's users less the unticked (the set is
+    fetched again if it has left the cache)."""
+    if not selection.all_matching:
+        return sorted(selection.ids)
+    return [u.user_id for u in selection.users(users_matching(user_filter=user_filter))]
 
 
 @require_GET

@@ -1,5 +1,6 @@
 """The users page: find users by attribute, page through them, select and export."""
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
@@ -29,6 +30,7 @@ from dashboard.selectors.users import (
 )
 from dashboard.services.selection import Selection, selection_get, selection_update
 from technowiz.errors import TechnowizError
+from technowiz.types import User
 
 TEMPLATE = "dashboard/users_list.html"
 
@@ -58,7 +60,7 @@ def users_list(request: HttpRequest) -> HttpResponse:
     return render_screen(request, TEMPLATE, "screen", context)
 
 
-def _keep(request: HttpRequest, queue_form: QueueFilterForm):
+def _keep(request: HttpRequest, queue_form: QueueFilterForm) -> Callable[[User], bool] | None:
     data = queue_form.cleaned_data
     return queue_keep(
         person=request.user, state=data["state"], who=data["who"], new_since=queue_form.since()
@@ -206,7 +208,9 @@ def users_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _exported(request: HttpRequest, matched: MatchedSet, data: dict, queue_form: QueueFilterForm):
+def _exported(
+    request: HttpRequest, matched: MatchedSet, data: dict, queue_form: QueueFilterForm
+) -> list[User]:
     """The ticked users of the list (in the sort on screen) if any, else the list."""
     selection = selection_get(request.user)
     if selection.belongs_to(matched.filter) and selection.count(matched):

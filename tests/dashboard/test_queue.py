@@ -200,7 +200,9 @@ def test_a_bad_queue_filter_is_explained_before_any_platform_call(
     agent_client, sandbox, platform_calls
 ):
     html = page_html(agent_client.get(URL + "?preset=1&who=everyone"))
-    assert "Choose “Unassigned”, “Mine” or nobody in particular." in html
+    assert "<li>Assigned: Choose “Unassigned”, “Mine” or nobody in particular.</li>" in html
+    html = page_html(agent_client.get(URL + "?preset=1&new_since=2026-13-01"))
+    assert "<li>Low rating new since: Enter the date as YYYY-MM-DD.</li>" in html
     assert platform_calls() == 0
 
 
@@ -419,3 +421,19 @@ def test_a_signed_out_rating_comment_does_not_navigate(client):
         },
     )
     assert response.status_code == 204 and "HX-Redirect" not in response
+
+
+def test_bulk_assign_of_all_matching_takes_every_matched_user_less_the_unticked(
+    manager_client, agent, sandbox
+):
+    one_star = [u["user_id"] for u in sandbox.data.users_matching("feedback", "1")]
+    page_html(manager_client.get(URL + "?preset=1"))
+    select = reverse("dashboard:users_select") + "?preset=1"
+    manager_client.post(select, {"op": "all"})
+    manager_client.post(select, {"op": "toggle", "toggle": one_star[0]})  # unticked
+    html = page_html(manager_client.get(URL + "?preset=1"))
+    assert f">Export {len(one_star) - 1} selected</a>" in html
+    assign = reverse("dashboard:users_assign") + "?preset=1"
+    manager_client.post(assign, {"assignee": agent.pk})
+    assigned = set(QueueItem.objects.filter(assignee=agent).values_list("user_id", flat=True))
+    assert assigned == set(one_star[1:])
