@@ -6,8 +6,15 @@ shared cache (every process sees it) for ``USERS_CACHE_SECONDS``, written by the
 that fetched it. Each process also keeps the decoded sets it served last, because
 unpickling a big set on every page would be slower than a person waits for a page
 (BENCHMARKS.md); paging, sorting and searching then cost no platform call.
+
+A process works on one big list at a time (``_list_work``): a fetch or a decode holds
+about 1 KB a user while it runs, and eight threads each holding a 200,000-user list took a
+worker past 2 GB (BENCHMARKS.md). The work is CPU-bound under one GIL, so one at a time
+costs the process no throughput; a request for a set another thread is decoding waits
+and takes that copy.
 """
 
+import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -54,6 +61,8 @@ _pause = time.sleep  # tests replace it to play "the other request"
 
 _local: OrderedDict[str, MatchedSet] = OrderedDict()
 _local_lock = threading.Lock()
+_list_work = threading.Lock()  # one fetch or decode of a set at a time in this process
+_CHUNK = 5000  # users a pickled chunk of the shared cache's copy holds
 
 
 def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
@@ -62,14 +71,25 @@ def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
     fetched_at = cache.get(f"{key}:at")
     if fetched_at is None:
         return None
+    local = _kept(key, fetched_at)
+    if local is not None:
+        return local
+    with _list_work:
+        local = _kept(key, fetched_at)  # decoded by the thread we waited for
+        if local is not None:
+            return local
+        stored = cache.get(key)
+        if stored is not None and stored[0] == fetched_at:
+            return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
+    return None
+
+
+def _kept(key: str, fetched_at: float) -> MatchedSet | None:
     with _local_lock:
         local = _local.get(key)
         if local is not None and local.fetched_at >= fetched_at:
             _local.move_to_end(key)
             return local
-    stored = cache.get(key)
-    if stored is not None and stored[0] == fetched_at:
-        return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
     return None
 
 
@@ -109,14 +129,17 @@ def users_matching_each(filters: Sequence[UserFilter]) -> list[MatchedSet]:
     """
     sets = [users_cached(user_filter=f) for f in filters]
     missing = [f for f, found in zip(filters, sets, strict=True) if found is None]
-    answers = iter(get_client().gather([call for f in missing for call in _calls(f)]))
+    if not missing:
+        return sets
     fetched: dict[UserFilter, MatchedSet | TechnowizError] = {}
-    for user_filter in missing:
-        try:
-            own = [next(answers) for _ in user_filter.values]
-            fetched[user_filter] = _keep_answers(user_filter, own)
-        except TechnowizError as error:
-            fetched[user_filter] = error
+    with _list_work:
+        answers = iter(get_client().gather([call for f in missing for call in _calls(f)]))
+        for user_filter in missing:
+            try:
+                own = [next(answers) for _ in user_filter.values]
+                fetched[user_filter] = _keep_answers(user_filter, own)
+            except TechnowizError as error:
+                fetched[user_filter] = error
     for user_filter in missing:
         if isinstance(fetched[user_filter], TechnowizError):
             raise fetched[user_filter]
@@ -131,11 +154,12 @@ def users_with[T](
     matched = users_cached(user_filter=user_filter) if user_filter else None
     if user_filter is None or matched is not None:
         return get_client().gather([call])[0], matched
-    answer, *lists = get_client().gather([call, *_calls(user_filter)])
-    try:
-        return answer, _keep_answers(user_filter, lists)
-    except TechnowizError:
-        return answer, None
+    with _list_work:
+        answer, *lists = get_client().gather([call, *_calls(user_filter)])
+        try:
+            return answer, _keep_answers(user_filter, lists)
+        except TechnowizError:
+            return answer, None
 
 
 def _calls(user_filter: UserFilter) -> list[Call[list[User]]]:
@@ -145,7 +169,8 @@ def _calls(user_filter: UserFilter) -> list[Call[list[User]]]:
 
 def _fetch(user_filter: UserFilter) -> MatchedSet:
     """One platform call per value, all at once, and the set kept."""
-    return _keep_answers(user_filter, get_client().gather(_calls(user_filter)))
+    with _list_work:
+        return _keep_answers(user_filter, get_client().gather(_calls(user_filter)))
 
 
 def _keep_answers(user_filter: UserFilter, answers: list[Any]) -> MatchedSet:
@@ -187,24 +212,34 @@ def _remember(matched: MatchedSet) -> MatchedSet:
     return matched
 
 
-def _encode(users: Sequence[User]) -> list[tuple]:
-    """Plain tuples with epoch-ms times: what the shared cache pickles."""
+def _encode(users: Sequence[User]) -> list[bytes]:
+    """What the shared cache keeps: chunks of pickled plain tuples with epoch-ms times.
+
+    A chunk at a time, so that only one chunk's tuples exist at once besides the users
+    (the whole list as tuples took 78 MB for 200,000 users).
+    """
     return [
-        (
-            u.user_id,
-            u.name,
-            u.channel,
-            u.phone,
-            u.email,
-            _ms(u.created_at),
-            _ms(u.last_active_at),
-            dict(u.attributes),
+        pickle.dumps(
+            [
+                (
+                    u.user_id,
+                    u.name,
+                    u.channel,
+                    u.phone,
+                    u.email,
+                    _ms(u.created_at),
+                    _ms(u.last_active_at),
+                    dict(u.attributes),
+                )
+                for u in users[start : start + _CHUNK]
+            ],
+            pickle.HIGHEST_PROTOCOL,
         )
-        for u in users
+        for start in range(0, len(users), _CHUNK)
     ]
 
 
-def _decode(rows: Sequence[tuple]) -> tuple[User, ...]:
+def _decode(chunks: Sequence[bytes]) -> tuple[User, ...]:
     return tuple(
         User(
             user_id=r[0],
@@ -216,7 +251,8 @@ def _decode(rows: Sequence[tuple]) -> tuple[User, ...]:
             last_active_at=_time(r[6]),
             attributes=MappingProxyType(r[7]),
         )
-        for r in rows
+        for chunk in chunks
+        for r in pickle.loads(chunk)  # noqa: S301 - written by _encode, read from our cache
     )
 
 

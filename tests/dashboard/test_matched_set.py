@@ -208,3 +208,53 @@ def test_the_rating_sort_puts_unrated_users_last_both_ways_and_newest_first_with
     matched = MatchedSet(UserFilter("feedback", ("1",)), users, fetched_at=0.0)
     assert [u.user_id for u in matched.ordered("rating")] == ["d", "b", "a", "f", "e", "c"]
     assert [u.user_id for u in matched.ordered("-rating")] == ["f", "a", "d", "b", "e", "c"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_process_decodes_one_set_at_a_time_and_once_for_everyone(monkeypatch):
+    """Eight requests for two sets kept only in the shared cache: each set is decoded once
+    (the requests for it share that copy) and never two decodes at once, because each
+    decode holds about 1 KB a user while it runs (BENCHMARKS.md, memory of a web process)."""
+    import threading
+    import time
+
+    from dashboard.selectors import users as selectors
+
+    monkeypatch.setattr(selectors, "_local", type(selectors._local)())
+    filters = [UserFilter("city", ("Goa",)), UserFilter("city", ("Pune",))]
+    for seed, user_filter in enumerate(filters):
+        selectors.users_keep(user_filter=user_filter, users=_people(300, seed), fetched_at=1.0)
+    selectors._local.clear()  # as another process would find them: in the shared cache only
+
+    decode = selectors._decode
+    running, most, decoded = [0], [0], []
+    count_lock = threading.Lock()
+
+    def watched_decode(chunks):
+        with count_lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # long enough for every other request to arrive meanwhile
+        try:
+            users = decode(chunks)
+            decoded.append(users[0].user_id)
+            return users
+        finally:
+            with count_lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(selectors, "_decode", watched_decode)
+    results = [None] * 8
+
+    def ask(index):
+        results[index] = selectors.users_cached(user_filter=filters[index % 2])
+
+    threads = [threading.Thread(target=ask, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+    assert len(decoded) == 2
+    assert all(results[i] is results[i % 2] for i in range(8))
+    assert [len(results[i].users) for i in (0, 1)] == [300, 300]
