@@ -3,6 +3,7 @@ with a low rating (1-2 stars). Recorded by the periodic task ``record_rating_his
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,8 +22,6 @@ def rating_history_record(*, now: datetime | None = None) -> RatingSnapshot:
 
     Raises ``TechnowizError`` when the platform fails (nothing is recorded then).
     """
-    from django.conf import settings
-
     attribute = settings.TECHNOWIZ_RATING_ATTRIBUTE
     with acting_as(ACTOR):
         sets = {
