@@ -9,6 +9,7 @@ from dashboard.models.queue import (
     ScheduledSlot,
     UserOpened,
 )
+from dashboard.models.readback import Outcome, ReadBack
 from dashboard.models.runs import BroadcastPart, Recipient, Run, RunLease
 from dashboard.models.team import SelectedUser, TeamMember, UserSelection, validate_time_zone
 
@@ -16,9 +17,11 @@ __all__ = [
     "BroadcastPart",
     "Flow",
     "LowRatingSeen",
+    "Outcome",
     "QueueItem",
     "QueueNote",
     "RatingSnapshot",
+    "ReadBack",
     "Recipient",
     "Run",
     "RunLease",

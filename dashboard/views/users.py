@@ -201,7 +201,7 @@ def users_export(request: HttpRequest) -> HttpResponse:
         return export_failed(request, back_url=back, error=error)
     users = _exported(request, matched, form.cleaned_data, queue_form)
     header, rows = queue_export_rows(
-        *users_export_rows(users, tz=timezone.get_current_timezone()), users=users
+        *users_export_rows(matched, users, tz=timezone.get_current_timezone()), users=users
     )
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="users.csv"'

@@ -23,6 +23,7 @@ MATRIX = {
     "dashboard:users_export": ("get", "export_data"),
     "dashboard:conversation": ("get", "view_conversations"),
     "dashboard:conversation_rating": ("get", "view_conversations"),
+    "dashboard:conversation_message": ("get", "view_conversations"),
     "dashboard:conversation_export": ("get", "export_data"),
     "dashboard:users_assign": ("post", "work_queue"),
     "dashboard:queue_update": ("post", "work_queue"),
@@ -95,6 +96,7 @@ def samples(db, make_member):
     return {
         "dashboard:conversation": ["919812345678"],
         "dashboard:conversation_rating": ["919812345678"],
+        "dashboard:conversation_message": ["919812345678"],
         "dashboard:conversation_export": ["919812345678"],
         "dashboard:queue_update": ["919812345678"],
         "dashboard:queue_note_create": ["919812345678"],

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0006_claim_waiting_units"),
+        ("dashboard", "0007_readback_outcomes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

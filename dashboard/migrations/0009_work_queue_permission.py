@@ -26,6 +26,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dashboard", "0007_queue_and_rating_history")]
+    dependencies = [("dashboard", "0008_queue_and_rating_history")]
 
     operations = [migrations.RunPython(grant, revoke)]
