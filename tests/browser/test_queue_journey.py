@@ -12,7 +12,7 @@ from tests.browser.conftest import sign_in
 
 def test_manager_assigns_exports_walks_and_resolves(page, stack, tmp_path):
     sign_in(page, stack, "manager")
-    page.get_by_role("link", name="See the 1-2 star users").click()
+    page.locator(".attention").get_by_role("link", name="See the 1-2 star users").click()
     expect(page).to_have_url(re.compile(r"/users/\?preset=1-2$"))
     rows = page.locator(".users-table tbody tr")
     expect(rows).to_have_count(50)
