@@ -64,6 +64,10 @@ class HtmxLoginRedirectMiddleware:
             and response.status_code == 302
             and response.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
         ):
+            if "X-Page-Part" in request.headers:
+                # A piece a page loads by itself (a row's rating comment) never navigates:
+                # nothing is swapped, and the person's next click leads to sign in.
+                return HttpResponse(status=204)
             # One URL per screen: a GET's own URL is the page the person asked for
             # (page 2, say); for a POST, come back to the page it was sent from.
             if request.method == "GET":

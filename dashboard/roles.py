@@ -6,6 +6,7 @@ PERMISSIONS: dict[str, str] = {
     "view_users": "Search users by attribute",
     "view_conversations": "Read conversations",
     "export_data": "Export user lists and transcripts",
+    "work_queue": "Change a user's queue state, assignee and notes",
     "send_broadcast": "Launch WhatsApp template broadcasts",
     "trigger_flow": "Trigger automation flows",
     "manage_catalogue": "Keep the template and flow catalogue",
@@ -13,7 +14,7 @@ PERMISSIONS: dict[str, str] = {
     "manage_team": "Manage accounts and roles",
 }
 
-AGENT = ("view_users", "view_conversations", "export_data")
+AGENT = ("view_users", "view_conversations", "export_data", "work_queue")
 MANAGER = (*AGENT, "send_broadcast", "trigger_flow", "manage_catalogue")
 ADMIN = (*MANAGER, "view_audit", "manage_team")
 

@@ -70,6 +70,11 @@ USERS_MEMORY_MB = env.int("USERS_MEMORY_MB", default=150)
 RECENT_CONTACT_DAYS = env.int("RECENT_CONTACT_DAYS", default=7)
 RUN_CONCURRENCY = env.int("RUN_CONCURRENCY", default=8)
 RUN_LEASE_SECONDS = env.float("RUN_LEASE_SECONDS", default=30.0)
+# Periodic jobs (manage.py run_scheduler queues them for the worker): the rating history
+# and the audit log's sealing, each every so many seconds; how often the scheduler looks.
+RATING_HISTORY_SECONDS = env.int("RATING_HISTORY_SECONDS", default=3600)
+AUDIT_SEAL_SECONDS = env.int("AUDIT_SEAL_SECONDS", default=60)
+SCHEDULER_TICK_SECONDS = env.float("SCHEDULER_TICK_SECONDS", default=15.0)
 # Read-backs after a run: when (after it ends) each recipient's conversation and rating
 # are read again; how many recipients one task reads before it hands the worker back;
 # the share of TECHNOWIZ_RATE_LIMIT they may use (the rest stays free for people's pages).

@@ -18,3 +18,21 @@ def work_run(run_id: int) -> None:
 def read_back(run_id: int, number: int) -> None:
     """One batch of a run's read-back round ``number`` (it queues the next batch itself)."""
     readback.readback_work(run_id=run_id, number=number)
+
+
+@task
+def record_rating_history() -> int:
+    """Record how many users hold each rating, and who is newly low (the scheduler queues
+    it every ``RATING_HISTORY_SECONDS``); returns how many users were counted."""
+    from dashboard.services.rating_history import rating_history_record
+
+    return sum(rating_history_record().counts.values())
+
+
+@task
+def prune_task_results() -> None:
+    """Delete finished task records older than 14 days (django-tasks-db's own command):
+    the scheduler's jobs would otherwise pile them up (1,440 seals a day)."""
+    from django.core.management import call_command
+
+    call_command("prune_db_task_results", queue_name="*", verbosity=0)

@@ -12,6 +12,7 @@ from dashboard.views import (
     conversations,
     health,
     home,
+    queue,
     runs,
     team,
     users,
@@ -23,6 +24,10 @@ app_urls = (
         path("users/", users.users_list, name="users_list"),
         path("users/selection/", users.users_select, name="users_select"),
         path("users/export.csv", users.users_export, name="users_export"),
+        path("users/assign/", queue.users_assign, name="users_assign"),
+        path("users/<path:user_id>/queue/", queue.queue_update, name="queue_update"),
+        path("users/<path:user_id>/notes/", queue.queue_note_create, name="queue_note_create"),
+        path("users/<path:user_id>/rating-note/", queue.rating_note_view, name="rating_note"),
         path("users/<path:user_id>/conversation/", conversations.conversation, name="conversation"),
         path(
             "users/<path:user_id>/conversation/rating/",

@@ -1,11 +1,13 @@
 """A matched set: every user matching a filter, sorted and searched locally."""
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from hashlib import sha256
+
+from django.conf import settings
 
 from technowiz.types import User
 
@@ -14,6 +16,8 @@ SORTS = {
     "-last_active": "Last active, oldest first",
     "name": "Name, A to Z",
     "-name": "Name, Z to A",
+    "rating": "Rating, lowest first",
+    "-rating": "Rating, highest first",
 }
 
 
@@ -112,8 +116,25 @@ def _user_bytes(user: User, seen: set[int]) -> int:
     return size + 30 * len(user.attributes)
 
 
+def rating_of(user: User) -> int | None:
+    """The user's star rating (1-5) from the rating attribute, or None."""
+    value = user.attributes.get(settings.TECHNOWIZ_RATING_ATTRIBUTE)
+    try:
+        rating = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return rating if 1 <= rating <= 5 else None
+
+
 def sort_users(users: Sequence[User], sort: str) -> tuple[User, ...]:
     """``users`` in ``sort`` order (a key of ``SORTS``); ties broken by user id."""
+    if sort.lstrip("-") == "rating":
+        # Users without a rating go last in both directions; within a rating, the most
+        # recently active first.
+        newest = sort_users(users, "last_active")
+        rated = [u for u in newest if rating_of(u) is not None]
+        rated.sort(key=lambda u: rating_of(u), reverse=sort.startswith("-"))  # stable
+        return (*rated, *(u for u in newest if rating_of(u) is None))
     if sort.lstrip("-") == "name":
         # Users without a name go last in both directions.
         named = sorted(
@@ -152,9 +173,20 @@ class UsersPage:
         return (self.page - 1) * self.size + len(self.users)
 
 
-def users_page(*, matched: MatchedSet, search: str, sort: str, page: int, size: int) -> UsersPage:
-    """Page ``page`` (clamped to the last page) of the matched set, searched and sorted locally."""
+def users_page(
+    *,
+    matched: MatchedSet,
+    search: str,
+    sort: str,
+    page: int,
+    size: int,
+    keep: Callable[[User], bool] | None = None,
+) -> UsersPage:
+    """Page ``page`` (clamped to the last page) of the matched set, searched and sorted
+    locally; ``keep``, when given, narrows it further (the queue's filters)."""
     found = matched.search(sort, search)
+    if keep is not None:
+        found = tuple(filter(keep, found))
     page_count = max(1, -(-len(found) // size))
     page = min(page, page_count)
     start = (page - 1) * size

@@ -23,6 +23,7 @@ from dashboard.selectors.user_details import (
     user_details,
 )
 from dashboard.services.transcripts import transcript_lines, transcript_rows
+from dashboard.views.queue import conversation_queue
 from technowiz.context import in_this_context
 from technowiz.errors import TechnowizError
 
@@ -46,6 +47,7 @@ def _person(request: HttpRequest, user_id: str, details: UserDetails | None = No
     return {
         "person": details or user_details(user_id=user_id, conversation_query=request.GET),
         "back_url": reverse("dashboard:users_list") + "?" + from_conversation(request.GET),
+        **conversation_queue(request, user_id),
     }
 
 

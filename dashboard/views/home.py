@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from dashboard.rendering import render_screen, wants_fragment
 from dashboard.roles import perm
 from dashboard.selectors.overview import platform_health, rating_distribution
+from dashboard.selectors.rating_trend import rating_trend
 from dashboard.selectors.recovery import follow_up_list
 from dashboard.selectors.runs import recent_runs
 from dashboard.views.overview_outcomes import outcomes_context
@@ -42,6 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(PLATFORM_CARDS[card][1](), card_loaded=card)
         if wants_fragment(request):
             return render_screen(request, "dashboard/home.html", f"{card}_card", context)
+    if request.user.has_perm(perm("view_users")):  # from the database: no platform call
+        context["trend"] = rating_trend(days=30 if request.GET.get("trend") == "30" else 7)
     context["health"] = platform_health()
     if request.user.has_perm(perm("send_broadcast")) or request.user.has_perm(perm("trigger_flow")):
         context["recent_runs"] = recent_runs()

@@ -108,7 +108,7 @@ def test_nothing_the_hostile_platform_sends_runs(browser, hostile_stack, bypass_
             page.get_by_label("Messages per page").select_option("25")
             page.get_by_role("button", name="Show", exact=True).click()
             expect(page.locator(".pager-position")).to_contain_text("Page 1 of 2")
-            page.get_by_role("link", name="Next").click()
+            page.locator(".pager").get_by_role("link", name="Next").click()
             expect(page.locator(".pager-position")).to_contain_text("Page 2 of 2")
             inert(f"page 2 of conversation {row}")
     finally:

@@ -216,6 +216,35 @@ def test_the_database_cache_holds_a_bounded_number_of_entries():
         assert cursor.fetchone()[0] <= 61
 
 
+def test_the_rating_sort_puts_unrated_users_last_both_ways_and_newest_first_within():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def user(uid: str, rating: str | None, hour: int) -> User:
+        attributes = {"feedback": rating} if rating is not None else {}
+        return User(
+            uid,
+            None,
+            "web",
+            None,
+            None,
+            None,
+            start + timedelta(hours=hour),
+            MappingProxyType(attributes),
+        )
+
+    users = (
+        user("a", "2", 1),
+        user("b", "1", 1),
+        user("c", None, 5),
+        user("d", "1", 3),
+        user("e", "x", 9),
+        user("f", "5", 2),
+    )
+    matched = MatchedSet(UserFilter("feedback", ("1",)), users, fetched_at=0.0)
+    assert [u.user_id for u in matched.ordered("rating")] == ["d", "b", "a", "f", "e", "c"]
+    assert [u.user_id for u in matched.ordered("-rating")] == ["f", "a", "d", "b", "e", "c"]
+
+
 @pytest.mark.django_db
 def test_a_process_decodes_one_set_at_a_time_and_once_for_everyone(monkeypatch, settings):
     """Eight requests for two sets kept only in the shared cache: each set is decoded once

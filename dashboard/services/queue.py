@@ -1,0 +1,105 @@
+"""Changes to the shared work queue: state and assignee (compare-and-set on a version),
+notes (appended), bulk assignment, and who opened whom.
+
+A change names the version it was made from. The write happens only if the row still
+has that version (one UPDATE ... WHERE version = n; a first change is an INSERT that the
+unique user id refuses twice), so of two people changing one user at once, the second
+gets a ``QueueConflict`` with what is there now, and nothing of theirs is written.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dashboard.models import QueueItem, QueueNote, UserOpened
+from dashboard.selectors.queue import QueueView, person_name, queue_item
+
+OPENED_KEPT = 2000  # read marks kept a person (the oldest go)
+ASSIGN_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class QueueConflict(Exception):
+    """Someone changed the user since the version the change was made from."""
+
+    current: QueueView
+
+
+def queue_change(
+    *,
+    person: AbstractBaseUser,
+    user_id: str,
+    version: int,
+    state: str,
+    assignee_id: int | None,
+) -> QueueView:
+    """Set the user's state and assignee if they are still at ``version`` (0: no row yet).
+
+    Returns the new view; raises ``QueueConflict`` with the current one otherwise.
+    """
+    fields = {
+        "state": state,
+        "assignee_id": assignee_id,
+        "changed_by": person,
+        "changed_by_name": person_name(person),
+    }
+    if version == 0:
+        try:
+            with transaction.atomic():
+                QueueItem.objects.create(user_id=user_id, version=1, **fields)
+        except IntegrityError:
+            raise QueueConflict(queue_item(user_id=user_id)) from None
+    else:
+        written = QueueItem.objects.filter(user_id=user_id, version=version).update(
+            version=F("version") + 1, changed_at=timezone.now(), **fields
+        )
+        if not written:
+            raise QueueConflict(queue_item(user_id=user_id))
+    return queue_item(user_id=user_id)
+
+
+def queue_assign_many(
+    *, person: AbstractBaseUser, user_ids: list[str], assignee_id: int | None
+) -> int:
+    """Assign every user of ``user_ids`` to ``assignee_id`` (None: unassign), whatever
+    their version (a bulk action names no version; each row's version still moves on,
+    so a person editing one of them meanwhile is told). Returns how many."""
+    name, unique = person_name(person), list(dict.fromkeys(user_ids))
+    with transaction.atomic():
+        # In chunks: a query may name only so many ids (SQLite: 32,766).
+        for start in range(0, len(unique), ASSIGN_CHUNK):
+            chunk = unique[start : start + ASSIGN_CHUNK]
+            QueueItem.objects.bulk_create(
+                [QueueItem(user_id=uid, changed_by=person, changed_by_name=name) for uid in chunk],
+                ignore_conflicts=True,  # rows that exist already are updated below
+            )
+            QueueItem.objects.filter(user_id__in=chunk).update(
+                assignee_id=assignee_id,
+                version=F("version") + 1,
+                changed_at=timezone.now(),
+                changed_by=person,
+                changed_by_name=name,
+            )
+    return len(unique)
+
+
+def queue_note_add(*, person: AbstractBaseUser, user_id: str, text: str) -> QueueNote:
+    """Append a private note to the user."""
+    return QueueNote.objects.create(
+        user_id=user_id, author=person, author_name=person_name(person), text=text
+    )
+
+
+def user_opened_mark(*, person: AbstractBaseUser, user_id: str) -> None:
+    """Remember that the person opened the user; keep the newest ``OPENED_KEPT`` marks."""
+    now = timezone.now()
+    UserOpened.objects.update_or_create(person=person, user_id=user_id, defaults={"opened_at": now})
+    marks = UserOpened.objects.filter(person=person)
+    cutoff = marks.order_by("-opened_at", "-id").values_list("opened_at", flat=True)[
+        OPENED_KEPT : OPENED_KEPT + 1
+    ]
+    if cutoff:
+        marks.filter(opened_at__lte=cutoff[0]).delete()
