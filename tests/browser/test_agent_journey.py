@@ -23,6 +23,9 @@ def test_agent_finds_unhappy_users_and_reads_a_conversation(page, stack):
 
     page.get_by_role("link", name="Next").click()
     expect(page.locator(".pager-position")).to_contain_text("Page 2 of")
+    # The view moves to the new page's top once it has settled; a click in between
+    # would land where the link was (no person clicks within those 20 ms).
+    expect(page.locator("#results .count")).to_be_focused()
     page.get_by_role("link", name="Next").click()
     expect(page.locator(".pager-position")).to_contain_text("Page 3 of")
     expect(page).to_have_url(re.compile(r"preset=1&page=3"))
