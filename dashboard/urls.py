@@ -79,7 +79,7 @@ urlpatterns = [
     path("accounts/settings/", account.account_settings, name="account_settings"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        account.PasswordChange.as_view(),
         name="password_change",
     ),
     path(

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import transaction
 
 from dashboard.models import TeamMember
+from dashboard.services.actions import action_record, changes
 
 DEMO_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("admin", "admin"),
@@ -54,3 +55,38 @@ def demo_team_create(*, password: str, reset: bool = False) -> list[AbstractUser
             )
         )
     return accounts
+
+
+def member_snapshot(*, user_id: int | None) -> dict:
+    """What the action log keeps of an account: names, activity, roles, time zone."""
+    if user_id is None:
+        return {}
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return {}
+    member = TeamMember.objects.filter(user=user).first()
+    return {
+        "username": user.get_username(),
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "active": user.is_active,
+        "superuser": user.is_superuser,
+        "roles": sorted(user.groups.values_list("name", flat=True)),
+        "time_zone": member.time_zone if member else "",
+    }
+
+
+def member_change_record(*, user: AbstractUser, before: dict) -> None:
+    """Record an account created or changed (on the team admin): before and after."""
+    after = member_snapshot(user_id=user.pk)
+    diff = changes(before, after)
+    if before and not diff["after"]:
+        return  # saved without a change
+    action_record(
+        action="account.change" if before else "account.create",
+        object_type="account",
+        object_id=user.pk,
+        object_label=user.get_username(),
+        detail=diff,
+    )

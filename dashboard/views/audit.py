@@ -22,6 +22,7 @@ from dashboard.selectors.audit import (
     audit_page,
     key_values,
 )
+from dashboard.services.actions import export_recorded, query_filter
 from technowiz.models import OutboundCall
 from technowiz.sealing import audit_verify, sealed_counts
 from technowiz.tasks import verify_in_background
@@ -116,6 +117,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     rows = audit_export_rows(
         calls=audit_calls(**form.filters()), tz=timezone.get_current_timezone()
     )
+    rows = export_recorded(rows, action="export.audit", filters=query_filter(request.GET))
     response = StreamingHttpResponse(
         csv_rows(EXPORT_HEADER, rows), content_type="text/csv; charset=utf-8"
     )

@@ -22,6 +22,7 @@ from dashboard.selectors.user_details import (
     conversation_with_details,
     user_details,
 )
+from dashboard.services.actions import export_recorded, query_filter
 from dashboard.services.transcripts import transcript_lines, transcript_rows
 from technowiz.context import in_this_context
 from technowiz.errors import TechnowizError
@@ -127,7 +128,14 @@ def conversation_export(request: HttpRequest, user_id: str) -> HttpResponse:
         problem = "Choose CSV or text, and a valid date range."
         return export_failed(request, back_url=back, problem=problem, status=400)
     start, end = form.range_utc()
-    messages = conversation_messages(user_id=user_id, start=start, end=end)
+    messages = export_recorded(
+        conversation_messages(user_id=user_id, start=start, end=end),
+        action="export.transcript",
+        filters=query_filter(request.GET),
+        object_type="platform_user",
+        object_id=user_id,
+        object_label=user_id,
+    )
     try:
         first = next(messages, None)
     except TechnowizError as error:

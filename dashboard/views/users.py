@@ -22,6 +22,7 @@ from dashboard.selectors.users import (
     users_matching,
     users_page,
 )
+from dashboard.services.actions import export_recorded, query_filter
 from dashboard.services.selection import Selection, selection_get, selection_update
 from technowiz.errors import TechnowizError
 
@@ -152,6 +153,7 @@ def users_export(request: HttpRequest) -> HttpResponse:
         return export_failed(request, back_url=back, error=error)
     users = matched.search(form.cleaned_data["sort"], form.cleaned_data["q"])
     header, rows = users_export_rows(users, tz=timezone.get_current_timezone())
+    rows = export_recorded(rows, action="export.users", filters=query_filter(request.GET))
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="users.csv"'
     return response
