@@ -129,8 +129,8 @@ def export_recorded[T](
         sent, complete = 0, False
         try:
             for row in rows:
+                sent += 1  # handed to the download
                 yield row
-                sent += 1
             complete = True
         finally:
             action_record(
