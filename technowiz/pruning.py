@@ -122,4 +122,8 @@ def audit_prune(*, before: datetime, username: str) -> PruneResult:
         )
         record.record_hash = prune_hash_of(record, settings.AUDIT_SEAL_KEY)
         record.save()
+        if connection.vendor == "postgresql":
+            # Off again at once: inside an outer transaction, SET LOCAL would outlive ours.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL technowiz.pruning = 'off'")
     return PruneResult(record)
