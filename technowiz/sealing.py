@@ -244,30 +244,37 @@ def _next_block(
     tail: ChainTail, *, block_size: int, horizon: datetime
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The oldest final calls and actions not sealed yet, merged by time, at most
-    ``block_size`` in all; stops at the first call not final or row too young."""
-    calls = list(
+    ``block_size`` in all; stops at the first call not final or row too young.
+
+    Both are read lazily (rows are decoded as they are taken): a block of calls only
+    decodes no action, and the other way round.
+    """
+    calls = (
         OutboundCall.objects.filter(id__gt=tail.calls_to)
         .order_by("id")
         .values_list(*FIELDS)[:block_size]
+        .iterator(chunk_size=100)
     )
-    actions = list(
+    actions = (
         ActionRecord.objects.filter(id__gt=tail.actions_to)
         .order_by("id")
         .values_list(*ACTION_FIELDS)[:block_size]
+        .iterator(chunk_size=100)
     )
     taken_calls: list[tuple[Any, ...]] = []
     taken_actions: list[tuple[Any, ...]] = []
+    call, action = next(calls, None), next(actions, None)
     while len(taken_calls) + len(taken_actions) < block_size:
-        call = calls[len(taken_calls)] if len(taken_calls) < len(calls) else None
-        action = actions[len(taken_actions)] if len(taken_actions) < len(actions) else None
         if call is not None and (action is None or call[_STARTED_AT] <= action[_CREATED_AT]):
             if call[_OUTCOME] == PENDING or call[_STARTED_AT] >= horizon:
                 break
             taken_calls.append(call)
+            call = next(calls, None)
         elif action is not None:
             if action[_CREATED_AT] >= horizon:
                 break
             taken_actions.append(action)
+            action = next(actions, None)
         else:
             break
     return taken_calls, taken_actions
