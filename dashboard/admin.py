@@ -17,7 +17,11 @@ from django.http import HttpRequest, HttpResponse
 
 from dashboard.models import TeamMember
 from dashboard.roles import active_admins_excluding, perm
-from dashboard.services.team import member_change_record, member_snapshot
+from dashboard.services.team import (
+    member_change_record,
+    member_password_set_record,
+    member_snapshot,
+)
 
 MANAGE_TEAM = perm("manage_team")
 
@@ -109,6 +113,15 @@ class TeamUserAdmin(ManageTeamOnly, UserAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         member_change_record(user=form.instance, before=getattr(request, "_account_before", {}))
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's own page; a password set (it redirects once saved) is recorded."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            member_password_set_record(user_id=int(id))
+        return response
 
 
 class RoleAdmin(ManageTeamOnly, GroupAdmin):

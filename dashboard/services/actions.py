@@ -46,6 +46,7 @@ ACTION_LABELS: dict[str, str] = {
     "catalogue.reactivate": "Reactivated a catalogue entry",
     "account.create": "Created an account",
     "account.change": "Changed an account",
+    "account.password_set": "Set an account's password",
     "account.time_zone": "Changed their time zone",
 }
 

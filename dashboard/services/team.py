@@ -90,3 +90,14 @@ def member_change_record(*, user: AbstractUser, before: dict) -> None:
         object_label=user.get_username(),
         detail=diff,
     )
+
+
+def member_password_set_record(*, user_id: int) -> None:
+    """Record that an admin set someone's password (never anything about the password)."""
+    user = get_user_model().objects.get(pk=user_id)
+    action_record(
+        action="account.password_set",
+        object_type="account",
+        object_id=user.pk,
+        object_label=user.get_username(),
+    )

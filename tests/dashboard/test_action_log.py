@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from dashboard.csv_export import CHUNK_ROWS
 from dashboard.models import Flow, Recipient, Run, WhatsAppTemplate
 from dashboard.selectors.users import UserFilter
 from dashboard.services.actions import ACTION_LABELS, action_record
@@ -145,16 +146,16 @@ def test_audit_and_action_exports_are_recorded(admin_client_):
 
 
 def test_a_download_stopped_early_is_recorded_as_incomplete(admin_client_):
-    for _ in range(3):
+    for _ in range(CHUNK_ROWS + 50):
         make_call()
     response = admin_client_.get(reverse("dashboard:audit_export"))
     stream = iter(response.streaming_content)
-    next(stream), next(stream)  # the header and one row
+    next(stream), next(stream)  # the header and the first chunk of rows
     # The download stops: the stream is closed, then the response (the test client's
     # wrapper does both, keeping the test's database connection open).
     response._iterator.close()
     row = _only("export.audit")
-    assert (row.detail["rows"], row.detail["complete"]) == (1, False)
+    assert (row.detail["rows"], row.detail["complete"]) == (CHUNK_ROWS, False)
 
 
 # --- Runs -----------------------------------------------------------------------------------
@@ -277,7 +278,8 @@ def test_a_time_zone_change_is_recorded_with_before_and_after(agent_client, agen
 
 
 def _change_form(user, *, groups, active=True, time_zone=""):
-    from dashboard.models import TeamMember
+    from dashboard.csv_export import CHUNK_ROWS
+from dashboard.models import TeamMember
 
     member, _ = TeamMember.objects.get_or_create(user=user)
     data = {
@@ -344,6 +346,22 @@ def test_an_account_created_by_an_admin_is_recorded(admin_client_):
     assert row.detail["before"] == {} or set(row.detail["before"].values()) <= {None}
     assert row.detail["after"]["username"] == "newbie"
     assert "a long enough password" not in str(row.detail)
+
+
+def test_a_password_set_by_an_admin_is_recorded_without_it(admin_client_, agent):
+    new = "a long enough password 456"
+    response = admin_client_.post(
+        f"/team/admin/auth/user/{agent.pk}/password/",
+        {"password1": new, "password2": new, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = _only("account.password_set")
+    assert (row.username, row.object_id, row.object_label, row.detail) == (
+        "admin1",
+        str(agent.pk),
+        "agent1",
+        {},
+    )
 
 
 # --- The rows themselves --------------------------------------------------------------------
