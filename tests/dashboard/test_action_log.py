@@ -278,8 +278,7 @@ def test_a_time_zone_change_is_recorded_with_before_and_after(agent_client, agen
 
 
 def _change_form(user, *, groups, active=True, time_zone=""):
-    from dashboard.csv_export import CHUNK_ROWS
-from dashboard.models import TeamMember
+    from dashboard.models import TeamMember
 
     member, _ = TeamMember.objects.get_or_create(user=user)
     data = {
