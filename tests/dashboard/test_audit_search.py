@@ -56,7 +56,7 @@ def test_past_the_exact_count_the_list_says_about_or_more_than(admin_client_, mo
     html = page_html(admin_client_.get(URL))
     if connection.vendor == "postgresql":
         assert "About <strong>" in html and "calls match this filter" in html
-        assert "(the database&#x27;s estimate)" in html
+        assert "(the database's estimate)" in html
     else:
         assert "More than <strong>3</strong> calls match this filter" in html
 
