@@ -166,7 +166,8 @@ def main() -> None:
         admin_id = _fill(ROWS, ACTION_ROWS)
         print(
             f"bench/audit_scale.py on {label}: {ROWS:,} calls and {ACTION_ROWS:,} actions "
-            f"written in {time.perf_counter() - started:.1f} s"
+            f"written in {time.perf_counter() - started:.1f} s; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         )
         client = Client()
         client.force_login(get_user_model().objects.get(pk=admin_id))
@@ -188,6 +189,7 @@ def main() -> None:
             _timed(name, lambda url=url: client.get(url), repeat=3)
         _export_rate(client, "/audit/export.csv?username=bench-admin")
         _timed("manage.py audit_verify (whole log)", lambda: call_command("audit_verify"))
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
