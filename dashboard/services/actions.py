@@ -117,9 +117,12 @@ def export_recorded[T](
     object_type: str = "",
     object_id: object = "",
     object_label: str = "",
+    already: int = 0,
 ) -> Iterator[T]:
-    """``rows`` passed through, counted; when the stream ends (or the download stops),
-    the export is recorded with its filter, the rows sent and whether it was complete.
+    """``rows`` passed through, counted (after ``already`` sent before them); when the
+    stream ends (or the download stops), the export is recorded with its filter, the rows
+    sent and whether it was complete. Nothing runs until the response is read: a view
+    must not step into the returned iterator itself.
 
     The actor is taken now, in the view: a streamed response runs after the request's
     middleware has reset it.
@@ -127,7 +130,7 @@ def export_recorded[T](
     actor = current_actor()
 
     def counted() -> Iterator[T]:
-        sent, complete = 0, False
+        sent, complete = already, False
         try:
             for row in rows:
                 sent += 1  # handed to the download

@@ -128,18 +128,20 @@ def conversation_export(request: HttpRequest, user_id: str) -> HttpResponse:
         problem = "Choose CSV or text, and a valid date range."
         return export_failed(request, back_url=back, problem=problem, status=400)
     start, end = form.range_utc()
+    messages = conversation_messages(user_id=user_id, start=start, end=end)
+    try:
+        first = next(messages, None)
+    except TechnowizError as error:
+        return export_failed(request, back_url=back, error=error)
     messages = export_recorded(
-        conversation_messages(user_id=user_id, start=start, end=end),
+        messages,
         action="export.transcript",
         filters=query_filter(request.GET),
         object_type="platform_user",
         object_id=user_id,
         object_label=user_id,
+        already=1 if first is not None else 0,
     )
-    try:
-        first = next(messages, None)
-    except TechnowizError as error:
-        return export_failed(request, back_url=back, error=error)
     tz = timezone.get_current_timezone()
     if fmt == "csv":
         body, content_type = transcript_rows(first, messages, tz=tz), "text/csv; charset=utf-8"

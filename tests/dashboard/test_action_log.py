@@ -133,6 +133,20 @@ def test_a_transcript_export_names_the_platform_user(agent_client, sandbox):
     assert row.detail["rows"] > 0
 
 
+def test_an_empty_transcript_export_is_recorded_too(agent_client, sandbox):
+    url = reverse("dashboard:conversation_export", args=[EXAMPLE_USER_ID])
+    _streamed(agent_client.get(url + "?format=csv&start=2001-01-01&end=2001-01-01"))
+    assert _only("export.transcript").detail["rows"] == 0
+
+
+def test_an_export_answered_but_not_read_yet_records_nothing_yet(agent_client, sandbox):
+    url = reverse("dashboard:conversation_export", args=[EXAMPLE_USER_ID])
+    response = agent_client.get(url + "?format=txt")
+    assert not ActionRecord.objects.filter(action="export.transcript").exists()
+    _streamed(response)
+    assert _only("export.transcript").detail["complete"] is True
+
+
 def test_audit_and_action_exports_are_recorded(admin_client_):
     make_call()
     _streamed(admin_client_.get(reverse("dashboard:audit_export") + "?action=users.search"))
