@@ -66,6 +66,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/audit_scale.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/readback.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -179,9 +179,9 @@ def _stages(body: bytes) -> list[str]:
     return [
         f"the answer's bytes                           {len(body) / MB:6.0f} MB",
         f"  its JSON, decoded                          {tree_bytes / MB:6.0f} MB",
-        f"  the users parsed from it (JSON still held)  {users_bytes / MB:6.0f} MB",
-        f"the copy for the shared cache: tuples        {encoded_bytes / MB:6.0f} MB",
-        f"  pickled                                    {len(pickled) / MB:6.0f} MB",
+        f"  the users parsed from it (JSON dropped)    {users_bytes / MB:6.0f} MB",
+        f"the copy for the shared cache: chunks        {encoded_bytes / MB:6.0f} MB",
+        f"  pickled as one value                       {len(pickled) / MB:6.0f} MB",
         f"  base64 (the database cache's column)       {b64 / MB:6.0f} MB",
     ]
 

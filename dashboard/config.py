@@ -72,3 +72,24 @@ def check_production(
         raise ImproperlyConfigured(
             "Refusing to start with DJANGO_ENV=production: " + " ".join(problems)
         )
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def durations(name: str, value: str) -> list[float]:
+    """``"1h,24h,72h"`` (units s, m, h, d; a bare number is seconds) as seconds, in order;
+    otherwise refuse to start, naming the setting."""
+    seconds = []
+    for item in (part.strip() for part in value.split(",")):
+        number, unit = (item[:-1], item[-1]) if item[-1:] in _UNITS else (item, "s")
+        try:
+            amount = float(number) * _UNITS[unit]
+        except ValueError:
+            amount = -1
+        if amount <= 0:
+            raise ImproperlyConfigured(
+                f"{name} must be durations such as 1h,24h,72h (s, m, h or d); {item!r} is not."
+            )
+        seconds.append(amount)
+    return sorted(seconds)

@@ -17,6 +17,7 @@ from dashboard.config import (
     AUDIT_SEAL_KEY_FILE,
     check_production,
     choice,
+    durations,
     local_secret_key,
     sqlite_options,
 )
@@ -69,6 +70,12 @@ USERS_MEMORY_MB = env.int("USERS_MEMORY_MB", default=150)
 RECENT_CONTACT_DAYS = env.int("RECENT_CONTACT_DAYS", default=7)
 RUN_CONCURRENCY = env.int("RUN_CONCURRENCY", default=8)
 RUN_LEASE_SECONDS = env.float("RUN_LEASE_SECONDS", default=30.0)
+# Read-backs after a run: when (after it ends) each recipient's conversation and rating
+# are read again; how many recipients one task reads before it hands the worker back;
+# the share of TECHNOWIZ_RATE_LIMIT they may use (the rest stays free for people's pages).
+RUN_READBACK_AFTER = durations("RUN_READBACK_AFTER", env.str("RUN_READBACK_AFTER", "1h,24h,72h"))
+RUN_READBACK_BATCH = env.int("RUN_READBACK_BATCH", default=200)
+RUN_READBACK_SHARE = env.float("RUN_READBACK_SHARE", default=0.85)
 DEMO_PASSWORD = text("DEMO_PASSWORD", "technowiz-demo")
 # The audit log's seals are HMACs under this key, kept outside the database; to rotate,
 # move the old key to AUDIT_SEAL_OLD_KEYS (comma-separated): blocks sealed with it keep

@@ -9,6 +9,7 @@ from dashboard.views import (
     actions,
     audit,
     catalogue,
+    conversation_message,
     conversations,
     health,
     home,
@@ -28,6 +29,11 @@ app_urls = (
             "users/<path:user_id>/conversation/rating/",
             conversations.conversation_rating,
             name="conversation_rating",
+        ),
+        path(
+            "users/<path:user_id>/conversation/message/",
+            conversation_message.conversation_message,
+            name="conversation_message",
         ),
         path(
             "users/<path:user_id>/conversation/export/",

@@ -19,3 +19,10 @@ class ConversationQueryForm(DateRangeForm):
         data = super().clean()
         data["page"] = data.get("page") or 1
         return data
+
+
+class MessageLinkForm(forms.Form):
+    """A link to one message of a conversation: its id and its time (UTC ms)."""
+
+    message = forms.CharField(max_length=HIGHLIGHT_MAX)
+    at = forms.IntegerField(min_value=1)

@@ -83,3 +83,10 @@ def rating_location(
         if message.type == "FEEDBACK":
             latest = (offset, message)
     return RatingLocation(latest[0] // size + 1, latest[1]) if latest else None
+
+
+def message_page(*, user_id: str, at: datetime, size: int) -> int:
+    """The page (at ``size`` messages a page) holding the message sent at ``at``: one call
+    that counts the messages before it. Page 1 when the platform gives no totals."""
+    before = get_client().conversation(user_id, end=at, page=1, page_size=1).total_records
+    return (before or 0) // size + 1

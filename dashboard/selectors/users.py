@@ -6,10 +6,18 @@ shared cache (every process sees it) for ``USERS_CACHE_SECONDS``, written by the
 that fetched it. Each process also keeps the decoded sets it served last, because
 unpickling a big set on every page would be slower than a person waits for a page
 (BENCHMARKS.md); paging, sorting and searching then cost no platform call.
+
+Memory: a process fetches or decodes one set at a time (``_list_work``), first dropping
+kept sets, oldest first, until the new one fits ``USERS_MEMORY_MB`` with the sets still
+kept; a request for a set another request holds shares that copy. Eight threads each
+decoding a 200,000-user list took a worker past 2 GB (BENCHMARKS.md). The work is
+CPU-bound under one GIL, so one at a time costs the process little throughput.
 """
 
+import pickle
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
@@ -52,25 +60,52 @@ _LOCAL_SLOTS = 8
 FETCH_WAIT_STEP = 0.1  # seconds between looks while another request fetches the set
 _pause = time.sleep  # tests replace it to play "the other request"
 
-_local: OrderedDict[str, MatchedSet] = OrderedDict()
-_local_lock = threading.Lock()
+_local_lock = threading.Lock()  # guards _local
+_local: OrderedDict[str, MatchedSet] = OrderedDict()  # kept for the next pages, oldest first
+_alive: weakref.WeakValueDictionary[str, MatchedSet] = weakref.WeakValueDictionary()
+_list_work = threading.Lock()  # one fetch or decode of a set at a time in this process
+_CHUNK = 5000  # users a pickled chunk of the shared cache's copy holds
 
 
 def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
     """The matched set if this process or the shared cache holds it; never asks the platform."""
     key = user_filter.cache_key
-    fetched_at = cache.get(f"{key}:at")
-    if fetched_at is None:
+    stamp = cache.get(f"{key}:at")
+    if stamp is None:
         return None
-    with _local_lock:
-        local = _local.get(key)
-        if local is not None and local.fetched_at >= fetched_at:
-            _local.move_to_end(key)
-            return local
-    stored = cache.get(key)
-    if stored is not None and stored[0] == fetched_at:
-        return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
+    fetched_at, size = stamp
+    found = _in_process(key, fetched_at)
+    if found is not None:
+        return found
+    with _list_work:
+        found = _in_process(key, fetched_at)  # decoded by the request we waited for
+        if found is not None:
+            return found
+        _make_room(size)
+        stored = cache.get(key)
+        if stored is not None and stored[0] == fetched_at:
+            return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
     return None
+
+
+def _in_process(key: str, fetched_at: float) -> MatchedSet | None:
+    """The set if this process keeps it or a request holds it, as new as ``fetched_at``."""
+    with _local_lock:
+        found = _local.get(key) or _alive.get(key)
+        if found is None or found.fetched_at < fetched_at:
+            return None
+        _local[key] = found
+        _local.move_to_end(key)
+        return found
+
+
+def _make_room(size: int) -> None:
+    """Before a set of about ``size`` bytes is fetched or decoded: drop kept sets, oldest
+    first, until it fits ``USERS_MEMORY_MB`` with the ones still kept."""
+    budget = settings.USERS_MEMORY_MB * 1024 * 1024
+    with _local_lock:
+        while _local and sum(m.approx_bytes for m in _local.values()) + size > budget:
+            _local.popitem(last=False)
 
 
 def users_matching(*, user_filter: UserFilter, refresh: bool = False) -> MatchedSet:
@@ -109,14 +144,18 @@ def users_matching_each(filters: Sequence[UserFilter]) -> list[MatchedSet]:
     """
     sets = [users_cached(user_filter=f) for f in filters]
     missing = [f for f, found in zip(filters, sets, strict=True) if found is None]
-    answers = iter(get_client().gather([call for f in missing for call in _calls(f)]))
+    if not missing:
+        return sets
     fetched: dict[UserFilter, MatchedSet | TechnowizError] = {}
-    for user_filter in missing:
-        try:
-            own = [next(answers) for _ in user_filter.values]
-            fetched[user_filter] = _keep_answers(user_filter, own)
-        except TechnowizError as error:
-            fetched[user_filter] = error
+    with _list_work:
+        _make_room(sum(_size_seen(f) for f in missing))
+        answers = iter(get_client().gather([call for f in missing for call in _calls(f)]))
+        for user_filter in missing:
+            try:
+                own = [next(answers) for _ in user_filter.values]
+                fetched[user_filter] = _keep_answers(user_filter, own)
+            except TechnowizError as error:
+                fetched[user_filter] = error
     for user_filter in missing:
         if isinstance(fetched[user_filter], TechnowizError):
             raise fetched[user_filter]
@@ -131,11 +170,19 @@ def users_with[T](
     matched = users_cached(user_filter=user_filter) if user_filter else None
     if user_filter is None or matched is not None:
         return get_client().gather([call])[0], matched
-    answer, *lists = get_client().gather([call, *_calls(user_filter)])
-    try:
-        return answer, _keep_answers(user_filter, lists)
-    except TechnowizError:
-        return answer, None
+    with _list_work:
+        _make_room(_size_seen(user_filter))
+        answer, *lists = get_client().gather([call, *_calls(user_filter)])
+        try:
+            return answer, _keep_answers(user_filter, lists)
+        except TechnowizError:
+            return answer, None
+
+
+def _size_seen(user_filter: UserFilter) -> int:
+    """The estimated bytes of the set when it was last fetched (0 when never, or expired)."""
+    stamp = cache.get(f"{user_filter.cache_key}:at")
+    return 0 if stamp is None else stamp[1]
 
 
 def _calls(user_filter: UserFilter) -> list[Call[list[User]]]:
@@ -145,7 +192,9 @@ def _calls(user_filter: UserFilter) -> list[Call[list[User]]]:
 
 def _fetch(user_filter: UserFilter) -> MatchedSet:
     """One platform call per value, all at once, and the set kept."""
-    return _keep_answers(user_filter, get_client().gather(_calls(user_filter)))
+    with _list_work:
+        _make_room(_size_seen(user_filter))
+        return _keep_answers(user_filter, get_client().gather(_calls(user_filter)))
 
 
 def _keep_answers(user_filter: UserFilter, answers: list[Any]) -> MatchedSet:
@@ -167,44 +216,56 @@ def users_keep(*, user_filter: UserFilter, users: Sequence[User], fetched_at: fl
     timeout = settings.USERS_CACHE_SECONDS
     with transaction.atomic():
         cache.set(key, (fetched_at, _encode(matched.users)), timeout)
-        cache.set(f"{key}:at", fetched_at, timeout)
+        cache.set(f"{key}:at", (fetched_at, matched.approx_bytes), timeout)
         _attribute_names_remember(matched.users)
     return _remember(matched)
 
 
 def _remember(matched: MatchedSet) -> MatchedSet:
-    """Keep ``matched`` decoded in this process within ``USERS_MEMORY_MB``: the oldest sets
-    make room; a set bigger than the whole budget is not kept (its pages decode it from
-    the shared cache each time)."""
+    """Keep ``matched`` for the next pages: the newest set is always kept (even one bigger
+    than ``USERS_MEMORY_MB``: its pages need not decode it again), older ones only while
+    all kept fit the budget."""
+    key = matched.filter.cache_key
     budget = settings.USERS_MEMORY_MB * 1024 * 1024
     with _local_lock:
-        _local.pop(matched.filter.cache_key, None)
-        if matched.approx_bytes > budget:
-            return matched
-        _local[matched.filter.cache_key] = matched
-        while len(_local) > _LOCAL_SLOTS or sum(m.approx_bytes for m in _local.values()) > budget:
+        _alive[key] = matched
+        _local.pop(key, None)
+        _local[key] = matched
+        while len(_local) > 1 and (
+            len(_local) > _LOCAL_SLOTS or sum(m.approx_bytes for m in _local.values()) > budget
+        ):
             _local.popitem(last=False)
     return matched
 
 
-def _encode(users: Sequence[User]) -> list[tuple]:
-    """Plain tuples with epoch-ms times: what the shared cache pickles."""
+def _encode(users: Sequence[User]) -> list[bytes]:
+    """What the shared cache keeps: chunks of pickled plain tuples with epoch-ms times.
+
+    A chunk at a time, so that only one chunk's tuples exist at once besides the users
+    (the whole list as tuples took 78 MB for 200,000 users).
+    """
     return [
-        (
-            u.user_id,
-            u.name,
-            u.channel,
-            u.phone,
-            u.email,
-            _ms(u.created_at),
-            _ms(u.last_active_at),
-            dict(u.attributes),
+        pickle.dumps(
+            [
+                (
+                    u.user_id,
+                    u.name,
+                    u.channel,
+                    u.phone,
+                    u.email,
+                    _ms(u.created_at),
+                    _ms(u.last_active_at),
+                    dict(u.attributes),
+                )
+                for u in users[start : start + _CHUNK]
+            ],
+            pickle.HIGHEST_PROTOCOL,
         )
-        for u in users
+        for start in range(0, len(users), _CHUNK)
     ]
 
 
-def _decode(rows: Sequence[tuple]) -> tuple[User, ...]:
+def _decode(chunks: Sequence[bytes]) -> tuple[User, ...]:
     return tuple(
         User(
             user_id=r[0],
@@ -216,7 +277,8 @@ def _decode(rows: Sequence[tuple]) -> tuple[User, ...]:
             last_active_at=_time(r[6]),
             attributes=MappingProxyType(r[7]),
         )
-        for r in rows
+        for chunk in chunks
+        for r in pickle.loads(chunk)  # noqa: S301 - written by _encode, read from our cache
     )
 
 
@@ -245,21 +307,24 @@ def attribute_names_seen() -> list[str]:
 
 
 def users_export_rows(
-    users: Sequence[User], *, tz: tzinfo
+    matched: MatchedSet, users: Sequence[User], *, tz: tzinfo
 ) -> tuple[list[str], Iterator[list[object]]]:
-    """The CSV header and rows of ``users``: one column per attribute any of them has."""
+    """The CSV header and rows of ``users`` (some of ``matched``): one column per attribute
+    any of them has. The rows hold ``matched`` until the last is read, so that the set
+    counts as alive in the process while a download streams (``_make_room``)."""
     names = sorted({name for user in users for name in user.attributes})
     header = ["user_id", "name", "channel", "phone", "email", "last_active", *names]
-    rows = (
-        [
-            u.user_id,
-            u.name,
-            u.channel,
-            u.phone,
-            u.email,
-            u.last_active_at.astimezone(tz).isoformat() if u.last_active_at else "",
-            *(u.attributes.get(n, "") for n in names),
-        ]
-        for u in users
-    )
-    return header, rows
+
+    def rows(holding: MatchedSet = matched) -> Iterator[list[object]]:
+        for u in users:
+            yield [
+                u.user_id,
+                u.name,
+                u.channel,
+                u.phone,
+                u.email,
+                u.last_active_at.astimezone(tz).isoformat() if u.last_active_at else "",
+                *(u.attributes.get(n, "") for n in names),
+            ]
+
+    return header, rows()

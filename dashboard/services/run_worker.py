@@ -43,6 +43,7 @@ from dashboard.models.runs import (
     UNKNOWN,
 )
 from dashboard.services.mapping import values_for
+from dashboard.services.readback import readbacks_schedule
 from dashboard.services.runs import run_sources
 from technowiz.client import get_client
 from technowiz.context import Actor, acting_as
@@ -264,8 +265,10 @@ def finish_if_done(run: Run) -> bool:
         busy = units.objects.filter(run=run, state__in=(PENDING, SENDING)).exists()
         if busy or RunLease.objects.filter(run=run).exists():
             return False
-        return bool(
-            Run.objects.filter(pk=run.pk, state__in=ACTIVE_STATES).update(
-                state=FINISHED, finished_at=timezone.now()
-            )
-        )
+        ended_at = timezone.now()
+        if not Run.objects.filter(pk=run.pk, state__in=ACTIVE_STATES).update(
+            state=FINISHED, finished_at=ended_at
+        ):
+            return False
+        readbacks_schedule(run, ended_at=ended_at)  # with the end: never one without the other
+        return True

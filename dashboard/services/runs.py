@@ -282,14 +282,18 @@ def run_resume(run: Run) -> bool:
 
 def run_cancel(run: Run) -> bool:
     """Stop before the next unit: what is waiting is marked not sent."""
+    from dashboard.services.readback import readbacks_schedule
+
+    ended_at = timezone.now()
     with transaction.atomic():
         if not Run.objects.filter(pk=run.pk, state__in=(*ACTIVE_STATES, PAUSED)).update(
-            state=CANCELLED, finished_at=timezone.now()
+            state=CANCELLED, finished_at=ended_at
         ):
             return False
         not_sent = Recipient.objects.filter(run=run, state=PENDING).update(state=NOT_SENT)
         BroadcastPart.objects.filter(run=run, state=PENDING).update(state=NOT_SENT)
         _record(run, "run.cancel", before=run.state, not_sent=not_sent)
+        readbacks_schedule(run, ended_at=ended_at)  # for those sent before it stopped
     return True
 
 

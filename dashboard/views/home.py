@@ -6,6 +6,7 @@ from dashboard.rendering import render_screen
 from dashboard.roles import perm
 from dashboard.selectors.overview import platform_health, rating_distribution
 from dashboard.selectors.runs import recent_runs
+from dashboard.views.overview_outcomes import outcomes_context
 from technowiz.errors import TechnowizError
 
 
@@ -21,4 +22,5 @@ def home(request: HttpRequest) -> HttpResponse:
     context["health"] = platform_health()  # after the calls above: they count too
     if request.user.has_perm(perm("send_broadcast")) or request.user.has_perm(perm("trigger_flow")):
         context["recent_runs"] = recent_runs()
+    context.update(outcomes_context(request, ratings_ok="ratings" in context))
     return render_screen(request, "dashboard/home.html", "ratings", context)

@@ -28,6 +28,7 @@ from dashboard.models import Run
 from dashboard.models.runs import BROADCAST, DRAFT, RECIPIENT_STATES, TRIGGER
 from dashboard.rendering import render_screen, wants_fragment
 from dashboard.roles import perm
+from dashboard.selectors import outcomes as outcome_selectors
 from dashboard.selectors import runs as selectors
 from dashboard.services import runs as services
 from dashboard.services.actions import export_recorded, query_filter
@@ -150,8 +151,25 @@ def run_detail(request: HttpRequest, run: Run) -> HttpResponse:
         "state": state,
         "states": RECIPIENT_STATES,
         "list_url": LIST_URL[run.kind],
+        **_outcomes(request, run),
     }
     return render_screen(request, "dashboard/run_detail.html", "progress", context)
+
+
+def _outcomes(request: HttpRequest, run: Run) -> dict[str, Any]:
+    """What the read-backs found, and who is in the list asked for (``outcome``)."""
+    which = request.GET.get("outcome", "")
+    if which not in outcome_selectors.WHICH:
+        return {"outcomes": outcome_selectors.run_outcomes(run), "which": ""}
+    people = outcome_selectors.run_outcome_people(
+        run, which=which, page=request.GET.get("opage", 1)
+    )
+    return {
+        "outcomes": outcome_selectors.run_outcomes(run),
+        "which": which,
+        "which_label": outcome_selectors.WHICH[which],
+        "people": people,
+    }
 
 
 def _shown(run: Run, values: list[str]) -> object:

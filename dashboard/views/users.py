@@ -152,7 +152,7 @@ def users_export(request: HttpRequest) -> HttpResponse:
     except TechnowizError as error:
         return export_failed(request, back_url=back, error=error)
     users = matched.search(form.cleaned_data["sort"], form.cleaned_data["q"])
-    header, rows = users_export_rows(users, tz=timezone.get_current_timezone())
+    header, rows = users_export_rows(matched, users, tz=timezone.get_current_timezone())
     rows = export_recorded(rows, action="export.users", filters=query_filter(request.GET))
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="users.csv"'

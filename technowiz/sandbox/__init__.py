@@ -6,6 +6,7 @@ in: :class:`SandboxTransport` (in-process httpx transport) and
 See ``README.md`` beside this file.
 """
 
+from technowiz.sandbox.aftermath import Aftermath, Fate
 from technowiz.sandbox.app import SandboxApp, SandboxStats
 from technowiz.sandbox.catalogue import (
     SANDBOX_BOT_WITHOUT_BROADCAST,
@@ -26,6 +27,8 @@ __all__ = [
     "SANDBOX_FLOWS",
     "SANDBOX_FLOW_MESSAGES",
     "SANDBOX_TEMPLATES",
+    "Aftermath",
+    "Fate",
     "FaultSpec",
     "Faults",
     "SandboxApp",

@@ -26,6 +26,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
+from technowiz.sandbox.aftermath import Aftermath
 from technowiz.sandbox.data import SandboxData
 from technowiz.sandbox.endpoints import EndpointsMixin
 from technowiz.sandbox.faults import FaultDecision, Faults
@@ -81,7 +82,8 @@ class SandboxStats:
     ``by_route`` is keyed by path template (``(unknown)`` for unknown paths),
     ``by_status`` by the HTTP status answered (``"timeout"`` when none was).
     ``broadcasts`` and ``triggers`` record every *accepted* broadcast and flow
-    trigger, in order.
+    trigger, in order; ``aftermath`` the scripted fate of each recipient of them
+    (``aftermath.py``), in order.
     """
 
     requests: int
@@ -89,6 +91,7 @@ class SandboxStats:
     by_status: dict[str, int]
     broadcasts: list[dict[str, Any]]
     triggers: list[dict[str, Any]]
+    aftermath: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -101,7 +104,8 @@ class SandboxApp(EndpointsMixin):
     ``faults=None`` reads ``TECHNOWIZ_SANDBOX_FAULTS`` from the environment
     (pass ``Faults()`` for none). ``clock`` returns epoch seconds; messages that
     broadcasts and flows append are stamped with it (never before the end of
-    the seeded conversation, so they always sort last).
+    the seeded conversation, so they always sort last). ``aftermath=None`` reads
+    ``TECHNOWIZ_SANDBOX_AFTERMATH`` (what recipients do after a send; none by default).
     """
 
     def __init__(
@@ -113,6 +117,7 @@ class SandboxApp(EndpointsMixin):
         data: SandboxData | None = None,
         faults: Faults | None = None,
         clock: Callable[[], float] = time.time,
+        aftermath: Aftermath | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("the sandbox needs an API key")
@@ -122,6 +127,8 @@ class SandboxApp(EndpointsMixin):
         self.data = data if data is not None else SandboxData.build()
         self.faults = faults if faults is not None else Faults.from_env()
         self.clock = clock
+        self._aftermath_given = aftermath if aftermath is not None else Aftermath.from_env()
+        self.aftermath = self._aftermath_given
         self._expected_auth = f"Basic {api_key}"
         self._lock = threading.RLock()
         self._users_cache: dict[tuple[str, str], bytes] = {}
@@ -134,6 +141,9 @@ class SandboxApp(EndpointsMixin):
         self._by_status: Counter[str] = Counter()
         self._broadcasts: list[dict[str, Any]] = []
         self._triggers: list[dict[str, Any]] = []
+        self._fates: list[dict[str, Any]] = []
+        # user_id -> (new rating, epoch ms from when it shows): scripted re-ratings.
+        self._ratings: dict[str, tuple[str, int]] = {}
 
     # --- public ----------------------------------------------------------
 
@@ -147,12 +157,15 @@ class SandboxApp(EndpointsMixin):
                 by_status=dict(self._by_status),
                 broadcasts=[dict(b) for b in self._broadcasts],
                 triggers=[dict(t) for t in self._triggers],
+                aftermath=[dict(f) for f in self._fates],
             )
 
     def reset(self) -> None:
-        """Back to the seed: no appended messages, zero stats, faults as constructed."""
+        """Back to the seed: no appended messages, zero stats, faults and aftermath as
+        constructed."""
         with self._lock:
             self._init_state()
+            self.aftermath = self._aftermath_given
         self.faults.reset()
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
@@ -219,6 +232,14 @@ class SandboxApp(EndpointsMixin):
         if action == ("POST", "reset"):
             self.reset()
             return json_response(200, {"reset": True})
+        if action[1] == "aftermath" and action[0] in ("GET", "POST"):
+            if action[0] == "POST":
+                try:
+                    command = json.loads(request.body or b"{}")
+                    self.aftermath = Aftermath.parse(str(command.get("aftermath") or ""))
+                except (ValueError, TypeError, AttributeError) as exc:
+                    return json_response(400, {"error": str(exc)})
+            return json_response(200, {"aftermath": str(self.aftermath)})
         if action[1] == "faults" and action[0] in ("GET", "POST"):
             if action[0] == "POST":
                 try:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from technowiz.sandbox.aftermath import Aftermath
 from technowiz.sandbox.broadcast import E164, parse_broadcast
 from technowiz.sandbox.catalogue import (
     SANDBOX_BOT_WITHOUT_BROADCAST,
@@ -35,6 +36,7 @@ from technowiz.sandbox.protocol import (
 )
 
 MAX_PAGE_SIZE = 500
+RATING_ATTRIBUTE = "feedback"  # the attribute a scripted new rating changes
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _SPECIAL_BOTS = (SANDBOX_BOT_WITHOUT_WHATSAPP, SANDBOX_BOT_WITHOUT_BROADCAST)
 
@@ -51,6 +53,9 @@ class EndpointsMixin:
     _users_cache: dict[tuple[str, str], bytes]
     _broadcasts: list[dict[str, Any]]
     _triggers: list[dict[str, Any]]
+    _fates: list[dict[str, Any]]
+    _ratings: dict[str, tuple[str, int]]
+    aftermath: Aftermath
 
     def _known(self, customer_id: str, bot_key: str) -> bool:
         return customer_id == self.customer_id and (
@@ -68,6 +73,10 @@ class EndpointsMixin:
         key = (name, value)
         with self._lock:
             encoded = self._users_cache.get(key)
+            rerated = dict(self._ratings) if name == RATING_ATTRIBUTE else {}
+        if rerated:
+            users = self._users_rerated(name, value, rerated)
+            return success_bytes(dumps({"count": len(users), "users": users}))
         if encoded is None:
             users = self.data.users_matching(name, value)
             encoded = dumps({"count": len(users), "users": users})
@@ -76,6 +85,22 @@ class EndpointsMixin:
                     self._users_cache.clear()
                 self._users_cache[key] = encoded
         return success_bytes(encoded)
+
+    def _users_rerated(
+        self, name: str, value: str, rerated: dict[str, tuple[str, int]]
+    ) -> list[dict[str, Any]]:
+        """The users matching, with the scripted new ratings that show by now."""
+        now = int(self.clock() * 1000)
+        changed = {uid: (new, at) for uid, (new, at) in rerated.items() if at <= now}
+        users = [u for u in self.data.users_matching(name, value) if u["user_id"] not in changed]
+        for user_id, (new, at) in changed.items():
+            user = self.data.user(user_id)
+            if new == value and user is not None:
+                attributes = {**user["attributes"], name: new}
+                last_active = max(user["last_active_at"], at)
+                users.append({**user, "attributes": attributes, "last_active_at": last_active})
+        users.sort(key=lambda u: (-u["last_active_at"], u["user_id"]))
+        return users
 
     # --- 2. conversations ---------------------------------------------------
 
@@ -123,22 +148,66 @@ class EndpointsMixin:
         base = self.data.conversation(user_id)
         with self._lock:
             extra = list(self._appended.get(user_id, ()))
+        if extra and self._fates:  # scripted replies and ratings show once their time has come
+            now = int(self.clock() * 1000)
+            extra = [m for m in extra if m["sender"] == "BOT" or m["timestamp"] <= now]
         return [*base, *extra]
 
-    def _append(self, user_id: str, message: dict[str, Any]) -> None:
-        """Append a message to a seeded user's conversation (call with the lock held)."""
+    def _append(self, user_id: str, message: dict[str, Any], *, at: int | None = None) -> int:
+        """Append a message to a seeded user's conversation (call with the lock held);
+        stamped now (or at epoch ms ``at``), never before the previous one. Returns the stamp."""
         base = self.data.conversation(user_id)
         extra = self._appended.setdefault(user_id, [])
         previous = extra[-1]["timestamp"] if extra else (base[-1]["timestamp"] if base else 0)
+        stamp = max(int(self.clock() * 1000) if at is None else at, previous + 1)
         extra.append(
             {
                 "message_id": f"m-{len(base) + len(extra) + 1:06d}",
-                "timestamp": max(int(self.clock() * 1000), previous + 1),
+                "timestamp": stamp,
                 "sender": "BOT",
                 "agent_name": None,
                 **message,
             }
         )
+        return stamp
+
+    def _delivered(self, user_id: str, send: str, message: dict[str, Any]) -> None:
+        """A sent template or flow message reaching ``user_id``, then what the aftermath
+        script makes of it: lost on the way, a reply, a new rating (lock held)."""
+        if not self.aftermath.scripted:
+            self._append(user_id, message)
+            return
+        fate = self.aftermath.fate(user_id, send)
+        self._fates.append(
+            {
+                "user_id": user_id,
+                "send": send,
+                "lost": fate.lost,
+                "replied": fate.replied,
+                "rerated": fate.rerated,
+            }
+        )
+        if fate.lost:
+            return
+        sent = self._append(user_id, message)
+        later = sent + int(self.aftermath.after * 1000)
+        if fate.replied:
+            reply = {
+                "sender": "USER",
+                "type": "TEXT",
+                "text": "Thanks, that helps.",
+                "payload": None,
+            }
+            later = self._append(user_id, reply, at=later)
+        if fate.rerated is not None:
+            rating = {
+                "sender": "USER",
+                "type": "FEEDBACK",
+                "text": None,
+                "payload": {"rating": fate.rerated, "comment": "better now"},
+            }
+            rated_at = self._append(user_id, rating, at=later)
+            self._ratings[user_id] = (str(fate.rerated), rated_at)
 
     # --- 3. broadcast -------------------------------------------------------
 
@@ -182,8 +251,9 @@ class EndpointsMixin:
                 }
             )
             for user_id, values in recipients:
-                self._append(
+                self._delivered(
                     user_id,
+                    plan.broadcast_id,
                     {
                         "type": "TEMPLATE",
                         "text": template_text(plan.template_name, values),
@@ -235,8 +305,9 @@ class EndpointsMixin:
             )
             if user is not None:
                 first = SANDBOX_FLOW_MESSAGES[flow_key]
-                self._append(
+                self._delivered(
                     user["user_id"],
+                    flow_key,
                     {
                         "type": first["type"],
                         "text": first["text"],

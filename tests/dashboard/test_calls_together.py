@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from dashboard.selectors.users import UserFilter
+from dashboard.selectors.users import UserFilter, _decode
 from technowiz.models import OutboundCall
 from technowiz.sandbox.data import LONG_CONVERSATION_USER_IDS, SandboxData
 from tests.conftest import page_html
@@ -97,7 +97,7 @@ def test_the_audit_and_the_shared_list_are_written_before_the_page_is_answered(
     # Nothing is left for a thread to finish: both rows are complete, the list is shared.
     assert [c.outcome for c in _calls()] == ["ok", "ok"]
     key = UserFilter("feedback", ("1", "2")).cache_key
-    fetched_at, users = cache.get(key)
-    assert cache.get(f"{key}:at") == fetched_at
+    fetched_at, chunks = cache.get(key)
+    assert cache.get(f"{key}:at")[0] == fetched_at
     counts = SandboxData.build().rating_counts()
-    assert len(users) == counts["1"] + counts["2"]
+    assert len(_decode(chunks)) == counts["1"] + counts["2"]

@@ -114,8 +114,43 @@ def test_a_process_keeps_its_sets_within_a_memory_budget(monkeypatch, settings):
     assert list(selectors._local) == [sets[2].filter.cache_key]
     big = MatchedSet(UserFilter("city", ("Delhi",)), _people(2000, 9), fetched_at=0.0)
     assert big.approx_bytes > budget
-    selectors._remember(big)  # bigger than the whole budget: not kept at all
-    assert list(selectors._local) == [sets[2].filter.cache_key]
+    selectors._remember(big)  # bigger than the whole budget: kept alone, for its next pages
+    assert list(selectors._local) == [big.filter.cache_key]
+
+
+@pytest.mark.django_db
+def test_a_set_is_decoded_after_the_kept_ones_made_room_and_a_held_one_is_shared(
+    monkeypatch, settings
+):
+    """With room for one list, the kept list is dropped before a second is decoded; a list
+    a request still holds is shared with the next request, not decoded a second time."""
+    from dashboard.selectors import users as selectors
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(selectors, "_local", type(selectors._local)())
+    goa, pune = UserFilter("city", ("Goa",)), UserFilter("city", ("Pune",))
+    size = MatchedSet(goa, _people(300, 1), fetched_at=1.0).approx_bytes
+    settings.USERS_MEMORY_MB = 1.5 * size / 1024 / 1024  # room for one of the two
+    held = selectors.users_keep(user_filter=goa, users=_people(300, 1), fetched_at=1.0)
+    selectors.users_keep(user_filter=pune, users=_people(300, 2), fetched_at=1.0)
+    assert list(selectors._local) == [pune.cache_key]  # Goa is held by "a request" only
+
+    kept_when_decoding = []
+    decode = selectors._decode
+    monkeypatch.setattr(
+        selectors,
+        "_decode",
+        lambda chunks: kept_when_decoding.append(list(selectors._local)) or decode(chunks),
+    )
+    assert selectors.users_cached(user_filter=goa) is held  # shared: nothing decoded
+    assert kept_when_decoding == []
+    del held
+    selectors._local.clear()
+    selectors._alive.clear()
+    selectors.users_cached(user_filter=goa)
+    selectors.users_cached(user_filter=pune)
+    assert kept_when_decoding == [[], []]  # Goa was dropped before Pune was decoded
+    assert list(selectors._local) == [pune.cache_key]
 
 
 def _measured(raw: list[dict]) -> tuple[int, int]:
@@ -179,3 +214,55 @@ def test_the_database_cache_holds_a_bounded_number_of_entries():
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM dashboard_cache")
         assert cursor.fetchone()[0] <= 61
+
+
+@pytest.mark.django_db
+def test_a_process_decodes_one_set_at_a_time_and_once_for_everyone(monkeypatch, settings):
+    """Eight requests for two sets kept only in the shared cache: each set is decoded once
+    (the requests for it share that copy) and never two decodes at once, because each
+    decode holds about 1 KB a user while it runs (BENCHMARKS.md, memory of a web process)."""
+    import threading
+    import time
+
+    from dashboard.selectors import users as selectors
+
+    # A cache the request threads share without a database connection of their own.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(selectors, "_local", type(selectors._local)())
+    filters = [UserFilter("city", ("Goa",)), UserFilter("city", ("Pune",))]
+    for seed, user_filter in enumerate(filters):
+        selectors.users_keep(user_filter=user_filter, users=_people(300, seed), fetched_at=1.0)
+    selectors._local.clear()  # as another process would find them: in the shared cache only
+
+    decode = selectors._decode
+    running, most, decoded = [0], [0], []
+    count_lock = threading.Lock()
+
+    def watched_decode(chunks):
+        with count_lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # long enough for every other request to arrive meanwhile
+        try:
+            users = decode(chunks)
+            decoded.append(users[0].user_id)
+            return users
+        finally:
+            with count_lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(selectors, "_decode", watched_decode)
+    results = [None] * 8
+
+    def ask(index):
+        results[index] = selectors.users_cached(user_filter=filters[index % 2])
+
+    threads = [threading.Thread(target=ask, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+    assert len(decoded) == 2
+    assert all(results[i] is results[i % 2] for i in range(8))
+    assert [len(results[i].users) for i in (0, 1)] == [300, 300]

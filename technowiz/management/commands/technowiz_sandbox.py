@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from technowiz.sandbox.aftermath import ENV_VAR as AFTERMATH_ENV_VAR
+from technowiz.sandbox.aftermath import Aftermath
 from technowiz.sandbox.app import SandboxApp
 from technowiz.sandbox.data import SandboxData
 from technowiz.sandbox.faults import ENV_VAR, Faults, FaultSpec
@@ -31,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--faults", default=None, help=f"fault spec (default: ${ENV_VAR}), e.g. error_rate=0.1"
         )
+        parser.add_argument(
+            "--aftermath",
+            default=None,
+            help=f"what recipients do after a send (default: ${AFTERMATH_ENV_VAR}), "
+            "e.g. lost=0.1,reply=0.3,rerate=0.2,rating=4",
+        )
         parser.add_argument("--users", type=int, default=5000, help="number of seeded users")
         parser.add_argument("--seed", type=int, default=7, help="seed of the data")
         parser.add_argument(
@@ -45,6 +53,11 @@ class Command(BaseCommand):
             raise CommandError("TECHNOWIZ_API_KEY is empty: the sandbox needs a key to expect.")
         try:
             faults = self._faults(options["faults"], options["latency_ms"])
+            aftermath = (
+                Aftermath.from_env()
+                if options["aftermath"] is None
+                else Aftermath.parse(options["aftermath"])
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         if options["users"] < 0:
@@ -57,6 +70,7 @@ class Command(BaseCommand):
                 seed=options["seed"], user_count=options["users"], hostile=options["hostile"]
             ),
             faults=faults,
+            aftermath=aftermath,
         )
         server = SandboxServer(app, host=options["host"], port=options["port"])
         try:
