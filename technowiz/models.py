@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 PENDING = "pending"
@@ -145,6 +146,11 @@ class OutboundCall(AppendOnlyModel):
             models.Index(fields=["user", "-started_at"], name="tw_call_user"),
             models.Index(fields=["subject", "-id"], name="tw_call_subject"),
             models.Index(fields=["origin"], name="tw_call_origin"),
+            # The person filter is case-insensitive (``username__iexact``: UPPER() on
+            # PostgreSQL), with an outcome: a person's failures without a scan of all.
+            models.Index(
+                Upper("username"), "outcome", models.F("id").desc(), name="tw_call_person_outcome"
+            ),
         ]
         verbose_name = "outbound call"
 
