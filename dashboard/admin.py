@@ -17,6 +17,11 @@ from django.http import HttpRequest, HttpResponse
 
 from dashboard.models import TeamMember
 from dashboard.roles import active_admins_excluding, perm
+from dashboard.services.team import (
+    member_change_record,
+    member_password_set_record,
+    member_snapshot,
+)
 
 MANAGE_TEAM = perm("manage_team")
 
@@ -98,6 +103,25 @@ class TeamUserAdmin(ManageTeamOnly, UserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")
+
+    # The action log gets each account change with its before and after: the state is
+    # read before the user is saved and recorded once the roles and time zone are too.
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        request._account_before = member_snapshot(user_id=obj.pk if change else None)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        member_change_record(user=form.instance, before=getattr(request, "_account_before", {}))
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's own page; a password set (it redirects once saved) is recorded."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            member_password_set_record(user_id=int(id))
+        return response
 
 
 class RoleAdmin(ManageTeamOnly, GroupAdmin):

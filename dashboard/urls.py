@@ -6,6 +6,7 @@ from dashboard.admin import team_admin
 from dashboard.models.runs import BROADCAST, TRIGGER
 from dashboard.views import (
     account,
+    actions,
     audit,
     catalogue,
     conversation_message,
@@ -73,6 +74,9 @@ app_urls = (
         path("audit/<int:call_id>/", audit.audit_detail, name="audit_detail"),
         path("audit/calls/<uuid:call_id>/", audit.audit_by_call_id, name="audit_call"),
         path("audit/export.csv", audit.audit_export, name="audit_export"),
+        path("audit/actions/", actions.actions_list, name="actions_list"),
+        path("audit/actions/<int:pk>/", actions.action_detail, name="action_detail"),
+        path("audit/actions/export.csv", actions.actions_export, name="actions_export"),
         path("team/", team.team_list, name="team_list"),
         path("team/new/", team.team_create, name="team_create"),
         path("team/<int:pk>/", team.team_edit, name="team_edit"),
@@ -94,7 +98,7 @@ urlpatterns = [
     path("accounts/settings/", account.account_settings, name="account_settings"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        account.PasswordChange.as_view(),
         name="password_change",
     ),
     path(

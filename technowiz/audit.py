@@ -115,6 +115,7 @@ def begin(
     path: str,
     query: Mapping[str, Any],
     body_summary: Mapping[str, Any],
+    subject: str = "",
 ) -> AttemptRecord:
     """Write the ``pending`` row of an attempt, before anything is sent."""
     actor = current_actor()
@@ -131,6 +132,7 @@ def begin(
         "path": path[:500],
         "query": dict(query),
         "body_summary": dict(body_summary),
+        "subject": subject[:200],
     }
     started = time.perf_counter()
     try:

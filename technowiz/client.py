@@ -142,6 +142,7 @@ class Call[T]:
     parse: Callable[[Any], T]
     query: Mapping[str, Any] = field(default_factory=dict)
     summary: Mapping[str, Any] = field(default_factory=dict)  # for the audit, redacted
+    subject: str = ""  # the platform user the call concerns (its own audit column)
     json_body: Any = None
     files: Mapping[str, Any] | None = None
     data: Mapping[str, str] | None = None
@@ -265,6 +266,7 @@ class TechnowizClient:
             template=CONVERSATION_PATH,
             path=self._path(CONVERSATION_PATH, user_id=user_id),
             query=query,
+            subject=user_id,
             parse=partial(parse_conversation, user_id=user_id, page=page, page_size=page_size),
         )
 
@@ -345,6 +347,7 @@ class TechnowizClient:
                     "attributes": sorted(attributes),
                 },
                 json_body={"user.channel": channel, "user.phone_no": phone, **attributes},
+                subject=phone,
                 parse=parse_trigger,
             ),
             call_id=call_id,
@@ -454,6 +457,7 @@ class TechnowizClient:
                 path=request.url.raw_path.partition(b"?")[0].decode("ascii"),
                 query=call.query,
                 body_summary=call.summary,
+                subject=call.subject,
             )
         except DatabaseError as exc:
             raise AuditUnavailable(detail=type(exc).__name__) from None

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from technowiz.errors import failure_sentence
@@ -129,6 +130,12 @@ class OutboundCall(AppendOnlyModel):
     detail = models.CharField(max_length=500, blank=True)
     response_bytes = models.PositiveIntegerField(null=True, blank=True)
     retry_after = models.FloatField(null=True, blank=True)
+    subject = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="The platform user the call concerns (user id or phone), for lookups.",
+    )
 
     objects = OutboundCallQuerySet.as_manager()
 
@@ -139,6 +146,13 @@ class OutboundCall(AppendOnlyModel):
             models.Index(fields=["outcome", "-started_at"], name="tw_call_outcome"),
             models.Index(fields=["action", "-started_at"], name="tw_call_action"),
             models.Index(fields=["user", "-started_at"], name="tw_call_user"),
+            models.Index(fields=["subject", "-id"], name="tw_call_subject"),
+            models.Index(fields=["origin"], name="tw_call_origin"),
+            # The person filter is case-insensitive (``username__iexact``: UPPER() on
+            # PostgreSQL), with an outcome: a person's failures without a scan of all.
+            models.Index(
+                Upper("username"), "outcome", models.F("id").desc(), name="tw_call_person_outcome"
+            ),
         ]
         verbose_name = "outbound call"
 
@@ -162,20 +176,73 @@ class OutboundCall(AppendOnlyModel):
         return self.outcome
 
 
+class ActionRecord(AppendOnlyModel):
+    """What a person did that an admin answers for (sign-in, an export, a launch, a role
+    change ...): one append-only row, sealed with the outbound calls.
+
+    Written by :func:`dashboard.services.actions.action_record` only, explicitly where
+    the action happens. ``origin`` is the same ``web:<request id>`` as the outbound calls
+    the action caused.
+    """
+
+    noun = "Action records"
+
+    created_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(max_length=150)
+    origin = models.CharField(max_length=80, help_text='"web:<request id>", "job:<id>", "system"')
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=200, blank=True)
+    object_label = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="tw_action_created"),
+            models.Index(fields=["username", "-id"], name="tw_action_username"),
+            models.Index(fields=["action", "-id"], name="tw_action_action"),
+            models.Index(fields=["object_type", "object_id", "-id"], name="tw_action_object"),
+            models.Index(fields=["origin"], name="tw_action_origin"),
+        ]
+        verbose_name = "action record"
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.username} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 class AuditSeal(AppendOnlyModel):
-    """One sealed block of completed audit rows, chained to the seal before it by hash.
+    """One sealed block of final audit rows (outbound calls and people's actions, from the
+    same stretch of time), chained to the seal before it by hash.
 
     Written by :func:`technowiz.sealing.audit_seal` only; see that module for the scheme.
+    Seals of ``format`` 1 (before the action log) cover calls only and leave out their
+    ``subject`` column.
     """
 
     noun = "Audit seals"
 
     number = models.PositiveIntegerField(unique=True, help_text="1, 2, 3 ... in chain order.")
-    first_id = models.BigIntegerField(unique=True)
-    last_id = models.BigIntegerField()
+    format = models.PositiveSmallIntegerField(default=1)
+    first_id = models.BigIntegerField(unique=True, null=True, blank=True)
+    last_id = models.BigIntegerField(null=True, blank=True)
     row_count = models.PositiveIntegerField()
     rows_digest = models.CharField(max_length=64)
     row_index = models.TextField(help_text='"<id>:<row hash prefix>" per row, to locate changes.')
+    actions_first_id = models.BigIntegerField(unique=True, null=True, blank=True)
+    actions_last_id = models.BigIntegerField(null=True, blank=True)
+    actions_count = models.PositiveIntegerField(default=0)
+    actions_digest = models.CharField(max_length=64, blank=True)
+    actions_index = models.TextField(blank=True)
     seal_hash = models.CharField(max_length=64, unique=True)
     key_id = models.CharField(
         max_length=16, blank=True, help_text="Which AUDIT_SEAL_KEY made the seal (none: unkeyed)."
@@ -190,3 +257,44 @@ class AuditSeal(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"seal #{self.number} (rows #{self.first_id}-#{self.last_id})"
+
+
+class AuditPrune(AppendOnlyModel):
+    """What ``manage.py audit_prune`` removed: whole sealed blocks, from the start.
+
+    Cumulative: the latest record says where the remaining chain starts (after seal
+    ``seals_to``, whose hash was ``last_seal_hash``). ``record_hash`` is an HMAC under
+    ``AUDIT_SEAL_KEY``, so a removal without a record the key made reads as tampering.
+    """
+
+    noun = "Audit prune records"
+
+    number = models.PositiveIntegerField(unique=True)
+    before = models.DateTimeField(help_text="Rows older than this were asked to go.")
+    seals_from = models.PositiveIntegerField()
+    seals_to = models.PositiveIntegerField()
+    calls_to = models.BigIntegerField(help_text="Every call up to this id is gone.")
+    actions_to = models.BigIntegerField(help_text="Every action up to this id is gone.")
+    calls_removed = models.PositiveIntegerField()
+    actions_removed = models.PositiveIntegerField()
+    last_seal_hash = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    record_hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = "audit prune record"
+
+    def __str__(self) -> str:
+        return f"prune #{self.number} (seals #{self.seals_from}-#{self.seals_to})"

@@ -15,7 +15,7 @@ ACTIONS = (
 )
 PAGE_SIZES = (50, 100, 200)
 MAX_ID = 2**63 - 1  # a bigint
-_CURSOR_ERRORS = {
+CURSOR_ERRORS = {
     "invalid": "The position in the log must be a call number.",
     "min_value": "The position in the log must be a call number.",
     "max_value": "The position in the log must be a call number.",
@@ -36,6 +36,7 @@ class AuditQueryForm(DateRangeForm):
         required=False,
         error_messages={"invalid_choice": "Choose an outcome from the list."},
     )
+    subject = forms.CharField(label="User id or phone", max_length=200, required=False)
     path = forms.CharField(label="Path contains", max_length=200, required=False)
     size = page_size_field(PAGE_SIZES, label="Per page", default=50)
     before = forms.IntegerField(
@@ -43,14 +44,14 @@ class AuditQueryForm(DateRangeForm):
         min_value=1,
         max_value=MAX_ID,
         required=False,
-        error_messages=_CURSOR_ERRORS,
+        error_messages=CURSOR_ERRORS,
     )
     after = forms.IntegerField(
         label="Position",
         min_value=0,
         max_value=MAX_ID,
         required=False,
-        error_messages=_CURSOR_ERRORS,
+        error_messages=CURSOR_ERRORS,
     )
 
     def clean(self) -> dict[str, Any]:
@@ -70,4 +71,5 @@ class AuditQueryForm(DateRangeForm):
             "since": since,
             "until": until,
             "path": data["path"].strip(),
+            "subject": data["subject"].strip(),
         }

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from technowiz.models import OutboundCall
+from django.db import connections
+
+from technowiz.models import ActionRecord, OutboundCall
 from technowiz.sealing import BLOCK_SIZE, VerifyReport, audit_seal, last_verification, sealed_counts
 from technowiz.tasks import seal_in_background, verification_queued_at
 
@@ -19,6 +21,7 @@ def audit_calls(
     since: datetime | None = None,
     until: datetime | None = None,
     path: str = "",
+    subject: str = "",
 ) -> Any:
     """The calls matching the filter, each annotated with ``effective`` outcome."""
     calls = OutboundCall.objects.with_effective_outcome()
@@ -34,12 +37,41 @@ def audit_calls(
         calls = calls.filter(started_at__lt=until)
     if path:
         calls = calls.filter(path__icontains=path)
+    if subject:  # the user a call concerns: an index lookup, not a substring scan
+        calls = calls.filter(subject=subject)
     return calls
+
+
+#: Matches counted exactly up to this many; past it, the planner's estimate (PostgreSQL).
+EXACT_COUNT_UP_TO = 10_000
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How many rows a filter matches: exact when few, else about (or at least) ``count``."""
+
+    count: int
+    exact: bool
+    at_least: bool = False  # no estimate at hand (SQLite): "more than count"
+
+
+def rows_estimate(*, rows: Any) -> Estimate:
+    """Count up to ``EXACT_COUNT_UP_TO`` matches (a LIMITed count: cheap), past that ask
+    PostgreSQL's planner (``EXPLAIN``, no scan); SQLite has no estimate: "more than"."""
+    rows = rows.order_by()
+    counted = rows[: EXACT_COUNT_UP_TO + 1].count()
+    if counted <= EXACT_COUNT_UP_TO:
+        return Estimate(counted, exact=True)
+    if connections[rows.db].vendor == "postgresql":
+        plan = json.loads(rows.explain(format="json"))
+        planned = int(plan[0]["Plan"]["Plan Rows"])
+        return Estimate(max(planned, counted), exact=False)
+    return Estimate(EXACT_COUNT_UP_TO, exact=False, at_least=True)
 
 
 @dataclass(frozen=True)
 class AuditPage:
-    calls: list[OutboundCall]
+    calls: list[Any]  # the page's rows: calls, or actions on the action log
     older_than: int | None  # the ``before`` cursor of the next (older) page, if any
     newer_than: int | None  # the ``after`` cursor of the previous (newer) page, if any
 
@@ -68,6 +100,13 @@ def audit_page(
 
 def audit_call(*, pk: int) -> OutboundCall | None:
     return OutboundCall.objects.with_effective_outcome().filter(pk=pk).first()
+
+
+def audit_call_causes(*, call: OutboundCall) -> list[ActionRecord]:
+    """The people's actions recorded in the web request that made ``call``."""
+    if not call.origin.startswith("web:"):
+        return []
+    return list(ActionRecord.objects.filter(origin=call.origin).order_by("id")[:20])
 
 
 def audit_attempts(*, call: OutboundCall) -> list[OutboundCall]:
@@ -108,31 +147,49 @@ EXPORT_HEADER = [
     "outcome",
     "detail",
     "response_bytes",
+    "subject",
 ]
 
 
+_EXPORTED = (
+    "id",
+    "call_id",
+    "attempt",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "username",
+    "origin",
+    "action",
+    "method",
+    "path",
+    "query",
+    "body_summary",
+    "status",
+    "platform_code",
+    "effective",
+    "detail",
+    "response_bytes",
+    "subject",
+)
+
+
 def audit_export_rows(*, calls: Any, tz: Any) -> Iterator[list[object]]:
-    """The filtered calls for CSV, newest first, streamed from the database."""
-    for call in calls.order_by("-id").iterator(chunk_size=1000):
+    """The filtered calls for CSV, newest first, streamed from the database (as tuples of
+    the exported columns: no model instance per row, a third of the time at 100,000)."""
+    for row in calls.order_by("-id").values_list(*_EXPORTED).iterator(chunk_size=2000):
+        (pk, call_id, attempt, started, finished, duration, *middle, query, body) = row[:13]
         yield [
-            call.pk,
-            call.call_id,
-            call.attempt + 1,  # numbered from 1, as on the screen
-            call.started_at.astimezone(tz).isoformat(),
-            call.finished_at.astimezone(tz).isoformat() if call.finished_at else "",
-            "" if call.duration_ms is None else round(call.duration_ms, 1),
-            call.username,
-            call.origin,
-            call.action,
-            call.method,
-            call.path,
-            _readable(call.query),
-            _readable(call.body_summary),
-            call.status,
-            call.platform_code,
-            call.effective,
-            call.detail,
-            call.response_bytes,
+            pk,
+            call_id,
+            attempt + 1,  # numbered from 1, as on the screen
+            started.astimezone(tz).isoformat(),
+            finished.astimezone(tz).isoformat() if finished else "",
+            "" if duration is None else round(duration, 1),
+            *middle,
+            _readable(query),
+            _readable(body),
+            *row[13:],
         ]
 
 

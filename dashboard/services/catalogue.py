@@ -2,8 +2,10 @@
 own entries for the demo. Nothing here deletes: runs keep a link to what they sent."""
 
 from django.db import transaction
+from django.forms import ModelForm, model_to_dict
 
 from dashboard.models import Flow, WhatsAppTemplate
+from dashboard.services.actions import action_record, changes
 from technowiz.sandbox.catalogue import SANDBOX_FLOWS, SANDBOX_TEMPLATES
 
 #: What the sandbox's flows do and the attributes they read (the sandbox accepts any).
@@ -17,12 +19,49 @@ DEMO_FLOWS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+_RECORDED = ("created_at", "updated_at", "id")
+
+
+def _kind(entry: WhatsAppTemplate | Flow) -> str:
+    return "template" if isinstance(entry, WhatsAppTemplate) else "flow"
+
+
+def _fields(entry: WhatsAppTemplate | Flow) -> dict:
+    return {k: v for k, v in model_to_dict(entry).items() if k not in _RECORDED}
+
+
+def catalogue_entry_save(*, form: ModelForm) -> WhatsAppTemplate | Flow:
+    """Save a valid template or flow form; the action log gets what changed."""
+    entry = form.instance
+    model = type(entry)
+    with transaction.atomic():
+        before = _fields(model.objects.get(pk=entry.pk)) if entry.pk else {}
+        saved = form.save()
+        action_record(
+            action="catalogue.change" if before else "catalogue.create",
+            object_type=_kind(saved),
+            object_id=saved.pk,
+            object_label=str(saved),
+            detail=changes(before, _fields(saved)),
+        )
+    return saved
+
+
 def catalogue_active_set(
     *, entry: WhatsAppTemplate | Flow, active: bool
 ) -> WhatsAppTemplate | Flow:
     """Deactivate (or reactivate) a template or a flow."""
-    entry.active = active
-    entry.save(update_fields=["active", "updated_at"])
+    with transaction.atomic():
+        before = entry.active
+        entry.active = active
+        entry.save(update_fields=["active", "updated_at"])
+        action_record(
+            action="catalogue.reactivate" if active else "catalogue.deactivate",
+            object_type=_kind(entry),
+            object_id=entry.pk,
+            object_label=str(entry),
+            detail=changes({"active": before}, {"active": active}),
+        )
     return entry
 
 

@@ -9,6 +9,7 @@ gets a ``QueueConflict`` with what is there now, and nothing of theirs is writte
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from dashboard.models import QueueItem, QueueNote, UserOpened
 from dashboard.selectors.queue import QueueView, person_name, queue_item
+from dashboard.services.actions import action_record, changes
 
 OPENED_KEPT = 2000  # read marks kept a person (the oldest go)
 ASSIGN_CHUNK = 1000
@@ -38,8 +40,10 @@ def queue_change(
 ) -> QueueView:
     """Set the user's state and assignee if they are still at ``version`` (0: no row yet).
 
-    Returns the new view; raises ``QueueConflict`` with the current one otherwise.
+    Returns the new view; raises ``QueueConflict`` with the current one otherwise. The
+    change is recorded in the action log (state and assignee, before and after).
     """
+    before = queue_item(user_id=user_id)
     fields = {
         "state": state,
         "assignee_id": assignee_id,
@@ -58,7 +62,18 @@ def queue_change(
         )
         if not written:
             raise QueueConflict(queue_item(user_id=user_id))
-    return queue_item(user_id=user_id)
+    after = queue_item(user_id=user_id)
+    action_record(
+        action="queue.change",
+        object_type="platform_user",
+        object_id=user_id,
+        detail=changes(_fields(before), _fields(after)),
+    )
+    return after
+
+
+def _fields(view: QueueView) -> dict[str, str]:
+    return {"state": view.state_label, "assignee": view.assignee_name or "nobody"}
 
 
 def queue_assign_many(
@@ -83,14 +98,27 @@ def queue_assign_many(
                 changed_by=person,
                 changed_by_name=name,
             )
+    assignee = person_name(get_user_model().objects.get(pk=assignee_id)) if assignee_id else ""
+    action_record(
+        action="queue.assign_many",
+        detail={"users": len(unique), "assignee": assignee or "nobody", "first": unique[:20]},
+    )
     return len(unique)
 
 
 def queue_note_add(*, person: AbstractBaseUser, user_id: str, text: str) -> QueueNote:
-    """Append a private note to the user."""
-    return QueueNote.objects.create(
+    """Append a private note to the user (the action log records that it was added, not
+    its text: the note stays where the team reads it)."""
+    note = QueueNote.objects.create(
         user_id=user_id, author=person, author_name=person_name(person), text=text
     )
+    action_record(
+        action="queue.note",
+        object_type="platform_user",
+        object_id=user_id,
+        detail={"note": note.pk, "characters": len(text)},
+    )
+    return note
 
 
 def user_opened_mark(*, person: AbstractBaseUser, user_id: str) -> None:

@@ -31,6 +31,7 @@ from dashboard.models.runs import (
     TRIGGER,
     UNKNOWN,
 )
+from dashboard.services.actions import action_record
 from dashboard.services.audience import RECENT, Member, members_checked
 from dashboard.services.mapping import Source, default_sources, values_for
 from technowiz.audience import MAX_BROADCAST_BYTES, MAX_BROADCAST_ROWS
@@ -216,6 +217,12 @@ def run_launch(run: Run, *, key: str, person: AbstractBaseUser) -> tuple[Run, bo
         run.state, run.launched_by, run.launched_by_name = QUEUED, person, _name(person)
         run.launched_at = timezone.now()
         run.save(update_fields=["state", "launched_by", "launched_by_name", "launched_at"])
+        _record(
+            run,
+            "run.launch",
+            drafted_by=run.created_by_name,
+            recipients=run.recipients.exclude(state=SET_ASIDE).count(),
+        )
         # In the same transaction (the task queue is this database): a launch is never
         # committed without its task, whatever happens to this process next.
         work_run.enqueue(run.pk)
@@ -243,8 +250,23 @@ def _split_into_files(run: Run) -> None:
         BroadcastPart.objects.create(run=run, number=number, rows=count)
 
 
+def _record(run: Run, action: str, **detail: object) -> None:
+    """The action log's row for a person's decision about ``run`` (in its transaction)."""
+    action_record(
+        action=action,
+        object_type="run",
+        object_id=run.pk,
+        object_label=f"{run.get_kind_display()} {run.name}",
+        detail=detail,
+    )
+
+
 def run_pause(run: Run) -> bool:
-    return bool(Run.objects.filter(pk=run.pk, state__in=ACTIVE_STATES).update(state=PAUSED))
+    with transaction.atomic():
+        paused = Run.objects.filter(pk=run.pk, state__in=ACTIVE_STATES).update(state=PAUSED)
+        if paused:
+            _record(run, "run.pause", before=run.state)
+    return bool(paused)
 
 
 def run_resume(run: Run) -> bool:
@@ -254,6 +276,7 @@ def run_resume(run: Run) -> bool:
         resumed = Run.objects.filter(pk=run.pk, state=PAUSED).update(state=QUEUED)
         if resumed:
             work_run.enqueue(run.pk)  # with the state change, as at the launch
+            _record(run, "run.resume")
     return bool(resumed)
 
 
@@ -267,8 +290,9 @@ def run_cancel(run: Run) -> bool:
             state=CANCELLED, finished_at=ended_at
         ):
             return False
-        Recipient.objects.filter(run=run, state=PENDING).update(state=NOT_SENT)
+        not_sent = Recipient.objects.filter(run=run, state=PENDING).update(state=NOT_SENT)
         BroadcastPart.objects.filter(run=run, state=PENDING).update(state=NOT_SENT)
+        _record(run, "run.cancel", before=run.state, not_sent=not_sent)
         readbacks_schedule(run, ended_at=ended_at)  # for those sent before it stopped
     return True
 
@@ -277,7 +301,10 @@ def run_drop_unknown(run: Run) -> int:
     """A person decided not to re-send what may or may not have gone out."""
     with transaction.atomic():
         BroadcastPart.objects.filter(run=run, state=UNKNOWN).update(state=DROPPED)
-        return Recipient.objects.filter(run=run, state=UNKNOWN).update(state=DROPPED)
+        dropped = Recipient.objects.filter(run=run, state=UNKNOWN).update(state=DROPPED)
+        if dropped:
+            _record(run, "run.drop_unknown", dropped=dropped)
+        return dropped
 
 
 def run_resend(run: Run, *, person: AbstractBaseUser) -> Run:
@@ -299,4 +326,5 @@ def run_resend(run: Run, *, person: AbstractBaseUser) -> Run:
     draft_configure(
         draft, name=f"{run.name[:47]}-resend", sources=run_sources(run), include_recent=True
     )
+    _record(run, "run.resend", draft=draft.pk, recipients=len(members))
     return draft

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from dashboard.models import TeamMember
 from dashboard.roles import active_admins_excluding, role_from_groups
+from dashboard.services.actions import action_record, changes
 
 LAST_ADMIN = (
     "This is the last active admin: make someone else an admin first, "
@@ -35,8 +36,10 @@ def member_create(
     email: str = "",
     time_zone: str = "",
 ) -> AbstractUser:
-    """Create or update an account with exactly one role."""
+    """Create or update an account with exactly one role (recorded in the action log)."""
     user_model = get_user_model()
+    existing = user_model.objects.filter(username=username).values_list("pk", flat=True).first()
+    before = member_snapshot(user_id=existing)
     with transaction.atomic():
         user, _ = user_model.objects.get_or_create(username=username)
         user.first_name, user.last_name, user.email = first_name, last_name, email
@@ -48,6 +51,7 @@ def member_create(
         if time_zone != member.time_zone:
             member.time_zone = time_zone
             member.save(update_fields=["time_zone"])
+    member_change_record(user=user, before=before)
     return user
 
 
@@ -67,6 +71,7 @@ def member_update(
 ) -> AbstractUser:
     """Change a person's name, role and time zone. Raises ``ValidationError`` when it
     would leave nobody able to manage the team."""
+    before = member_snapshot(user_id=user.pk)
     with transaction.atomic():
         demoted = _is_admin(user) and role != "admin" and not user.is_superuser
         if demoted and active_admins_excluding(user.pk) == 0:  # locks the admin role's row
@@ -78,6 +83,7 @@ def member_update(
         member.time_zone = time_zone
         member.full_clean()
         member.save(update_fields=["time_zone"])
+    member_change_record(user=user, before=before)
     return user
 
 
@@ -87,11 +93,13 @@ def member_active_set(*, user: AbstractUser, active: bool, by: AbstractUser) -> 
     admin."""
     if user.pk == by.pk and not active:
         raise ValidationError("You cannot deactivate your own account.")
+    before = member_snapshot(user_id=user.pk)
     with transaction.atomic():
         if not active and _is_admin(user) and active_admins_excluding(user.pk) == 0:
             raise ValidationError(LAST_ADMIN)
         user.is_active = active
         user.save(update_fields=["is_active"])
+    member_change_record(user=user, before=before)
     return user
 
 
@@ -115,3 +123,49 @@ def demo_team_create(*, password: str, reset: bool = False) -> list[AbstractUser
             )
         )
     return accounts
+
+
+def member_snapshot(*, user_id: int | None) -> dict:
+    """What the action log keeps of an account: names, activity, roles, time zone."""
+    if user_id is None:
+        return {}
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return {}
+    member = TeamMember.objects.filter(user=user).first()
+    return {
+        "username": user.get_username(),
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "active": user.is_active,
+        "superuser": user.is_superuser,
+        "roles": sorted(user.groups.values_list("name", flat=True)),
+        "time_zone": member.time_zone if member else "",
+    }
+
+
+def member_change_record(*, user: AbstractUser, before: dict) -> None:
+    """Record an account created or changed (team pages, Django's admin): before and after."""
+    after = member_snapshot(user_id=user.pk)
+    diff = changes(before, after)
+    if before and not diff["after"]:
+        return  # saved without a change
+    action_record(
+        action="account.change" if before else "account.create",
+        object_type="account",
+        object_id=user.pk,
+        object_label=user.get_username(),
+        detail=diff,
+    )
+
+
+def member_password_set_record(*, user_id: int) -> None:
+    """Record that an admin set someone's password (never anything about the password)."""
+    user = get_user_model().objects.get(pk=user_id)
+    action_record(
+        action="account.password_set",
+        object_type="account",
+        object_id=user.pk,
+        object_label=user.get_username(),
+    )

@@ -35,7 +35,9 @@ def _when(message: Message, tz: tzinfo) -> str:
 
 
 def _messages(first: Message | None, rest: Iterator[Message]) -> Iterable[Message]:
-    return chain([first], rest) if first is not None else ()
+    # With no first message, ``rest`` is spent: read it all the same (an export that
+    # counts what it sends then records its 0 rows).
+    return chain([first], rest) if first is not None else rest
 
 
 def transcript_rows(first: Message | None, rest: Iterator[Message], *, tz: tzinfo) -> Iterator[str]:

@@ -1,10 +1,12 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dashboard.forms.account import PersonSettingsForm
-from dashboard.services.account import person_time_zone_set
+from dashboard.services.account import password_changed, person_time_zone_set
 
 
 @require_http_methods(["GET", "POST"])
@@ -19,3 +21,12 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Your time zone is now {zone or 'the site default'}.")
         return redirect("account_settings")
     return render(request, "registration/account_settings.html", {"form": form})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's own view; a change is recorded in the action log."""
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        response = super().form_valid(form)
+        password_changed(user=form.user)
+        return response

@@ -16,12 +16,15 @@ from dashboard.selectors.audit import (
     EXPORT_HEADER,
     audit_attempts,
     audit_call,
+    audit_call_causes,
     audit_calls,
     audit_export_rows,
     audit_integrity,
     audit_page,
     key_values,
+    rows_estimate,
 )
+from dashboard.services.actions import export_recorded, query_filter
 from technowiz.models import OutboundCall
 from technowiz.sealing import audit_verify, sealed_counts
 from technowiz.tasks import verify_in_background
@@ -36,13 +39,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditQueryForm(request.GET)
     context = {"form": form, "integrity": audit_integrity()}
     if form.is_valid():
-        data = form.cleaned_data
+        data, calls = form.cleaned_data, audit_calls(**form.filters())
         context["page"] = audit_page(
-            calls=audit_calls(**form.filters()),
-            size=data["size"],
-            before=data["before"],
-            after=data["after"],
+            calls=calls, size=data["size"], before=data["before"], after=data["after"]
         )
+        context["estimate"] = rows_estimate(rows=calls)
     return render_screen(request, LIST_TEMPLATE, "screen", context)
 
 
@@ -86,6 +87,7 @@ def audit_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     context = {
         "call": call,
         "attempts": audit_attempts(call=call),
+        "causes": audit_call_causes(call=call),
         "query_items": key_values(call.query),
         "body_items": key_values(call.body_summary),
         "back_query": request.GET.urlencode(),
@@ -116,6 +118,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     rows = audit_export_rows(
         calls=audit_calls(**form.filters()), tz=timezone.get_current_timezone()
     )
+    rows = export_recorded(rows, action="export.audit", filters=query_filter(request.GET))
     response = StreamingHttpResponse(
         csv_rows(EXPORT_HEADER, rows), content_type="text/csv; charset=utf-8"
     )

@@ -19,7 +19,7 @@ from dashboard.selectors.catalogue import (
     catalogue_templates,
     template_preview,
 )
-from dashboard.services.catalogue import catalogue_active_set
+from dashboard.services.catalogue import catalogue_active_set, catalogue_entry_save
 
 LIST_TEMPLATE = "dashboard/catalogue_list.html"
 FORM_TEMPLATE = "dashboard/catalogue_form.html"
@@ -84,7 +84,7 @@ def _entry_form(
     title = f"Edit {kind} {entry}" if entry.pk else f"New {kind}"  # before a POST changes it
     form = form_class(request.POST if request.method == "POST" else None, instance=entry)
     if form.is_bound and form.is_valid():
-        saved = form.save()
+        saved = catalogue_entry_save(form=form)
         note = "" if saved.active else " It is deactivated."
         messages.success(request, f"{kind.capitalize()} {saved} saved.{note}")
         return redirect("dashboard:catalogue")

@@ -22,6 +22,7 @@ from dashboard.selectors.user_details import (
     conversation_with_details,
     user_details,
 )
+from dashboard.services.actions import export_recorded, query_filter
 from dashboard.services.transcripts import transcript_lines, transcript_rows
 from dashboard.views.queue import conversation_queue
 from technowiz.context import in_this_context
@@ -134,6 +135,15 @@ def conversation_export(request: HttpRequest, user_id: str) -> HttpResponse:
         first = next(messages, None)
     except TechnowizError as error:
         return export_failed(request, back_url=back, error=error)
+    messages = export_recorded(
+        messages,
+        action="export.transcript",
+        filters=query_filter(request.GET),
+        object_type="platform_user",
+        object_id=user_id,
+        object_label=user_id,
+        already=1 if first is not None else 0,
+    )
     tz = timezone.get_current_timezone()
     if fmt == "csv":
         body, content_type = transcript_rows(first, messages, tz=tz), "text/csv; charset=utf-8"

@@ -31,6 +31,7 @@ from dashboard.roles import perm
 from dashboard.selectors import outcomes as outcome_selectors
 from dashboard.selectors import runs as selectors
 from dashboard.services import runs as services
+from dashboard.services.actions import export_recorded, query_filter
 from dashboard.services.audience import AudienceError, members_from_csv
 from dashboard.services.run_audience import selection_members, single_user_member
 from technowiz.errors import TechnowizError
@@ -304,6 +305,14 @@ def run_export(request: HttpRequest, run: Run) -> HttpResponse:
     if run.state == DRAFT:
         raise Http404("A draft has no results yet.")
     header, rows = selectors.run_export_rows(run)
+    rows = export_recorded(
+        rows,
+        action="export.run",
+        filters=query_filter(request.GET),
+        object_type="run",
+        object_id=run.pk,
+        object_label=f"{run.get_kind_display()} {run.name}",
+    )
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.csv"'
     return response

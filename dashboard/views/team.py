@@ -13,7 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dashboard.forms.account import MemberChangeForm, MemberCreateForm
 from dashboard.permissions import requires
 from dashboard.selectors.team import member_initial, team_members
-from dashboard.services.team import member_active_set, member_create, member_update
+from dashboard.services.team import (
+    member_active_set,
+    member_create,
+    member_password_set_record,
+    member_update,
+)
 
 FORM = "dashboard/team_form.html"
 
@@ -85,6 +90,7 @@ def team_password(request: HttpRequest, pk: int) -> HttpResponse:
     form = SetPasswordForm(person, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
+        member_password_set_record(user_id=person.pk)
         messages.success(request, f"{person.get_username()} has a new password: tell them.")
         return redirect("dashboard:team_list")
     context = {"form": form, "person": person, "heading": f"New password for {person}"}

@@ -28,6 +28,7 @@ from dashboard.selectors.users import (
     users_matching,
     users_page,
 )
+from dashboard.services.actions import export_recorded, query_filter
 from dashboard.services.selection import Selection, selection_get, selection_update
 from technowiz.errors import TechnowizError
 from technowiz.types import User
@@ -203,6 +204,7 @@ def users_export(request: HttpRequest) -> HttpResponse:
     header, rows = queue_export_rows(
         *users_export_rows(matched, users, tz=timezone.get_current_timezone()), users=users
     )
+    rows = export_recorded(rows, action="export.users", filters=query_filter(request.GET))
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="users.csv"'
     return response

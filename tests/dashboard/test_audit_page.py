@@ -242,10 +242,17 @@ def test_bad_inputs_show_their_message(admin_client_, query, field, message):
 # --- Integrity ------------------------------------------------------------------------
 
 
+# "Not sealed yet" counts the admin's own sign-in too: an action younger than the
+# settle window (technowiz.sealing.SETTLE).
+
+
 def test_integrity_panel_seals_verifies_and_shows_tampering(admin_client_):
     calls = [make_call() for _ in range(3)]
     html = _html(admin_client_.get(URL))
-    assert "<strong>3</strong> calls sealed, <strong>0</strong> not sealed yet." in html
+    assert (
+        "<strong>3</strong> rows (calls and actions) sealed, <strong>1</strong> not sealed yet."
+        in html
+    )
     assert "Not verified yet." in html
     panel = _html(admin_client_.post(VERIFY, HTTP_HX_REQUEST="true"))
     assert panel.strip().startswith('<section id="integrity-panel"')
@@ -265,7 +272,10 @@ def test_integrity_counts_rows_not_sealed_yet(admin_client_):
     audit_seal()
     make_call(started_at=timezone.now())  # too young to seal
     html = _html(admin_client_.get(URL))
-    assert "<strong>1</strong> call sealed, <strong>1</strong> not sealed yet." in html
+    assert (
+        "<strong>1</strong> row (calls and actions) sealed, <strong>2</strong> not sealed yet."
+        in html
+    )
 
 
 # --- Never a 500 ----------------------------------------------------------------------
@@ -310,16 +320,25 @@ def test_a_long_backlog_is_sealed_in_shares_and_the_rest_in_the_background(
     for _ in range(5):
         make_call()
     html = _html(admin_client_.get(URL))  # seals 2 of 5 itself, queues the rest
-    assert "<strong>2</strong> calls sealed, <strong>3</strong> not sealed yet." in html
+    assert (
+        "<strong>2</strong> rows (calls and actions) sealed, <strong>4</strong> not sealed yet."
+        in html
+    )
     assert "The rest is being sealed in the background; reload in a minute." in html
     html = _html(admin_client_.get(URL))  # the next 2; the task is queued once only
-    assert "<strong>4</strong> calls sealed, <strong>1</strong> not sealed yet." in html
+    assert (
+        "<strong>4</strong> rows (calls and actions) sealed, <strong>2</strong> not sealed yet."
+        in html
+    )
     assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [
         "technowiz.tasks.seal_audit_log"
     ]
     assert seal_audit_log.call() == 1  # what the worker runs
     html = _html(admin_client_.get(URL))
-    assert "<strong>5</strong> calls sealed, <strong>0</strong> not sealed yet." in html
+    assert (
+        "<strong>5</strong> rows (calls and actions) sealed, <strong>1</strong> not sealed yet."
+        in html
+    )
     assert "in the background" not in html
 
 

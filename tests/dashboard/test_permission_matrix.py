@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dashboard.models import Flow, Run, WhatsAppTemplate
 from dashboard.roles import ROLES
+from dashboard.services.actions import action_record
 from tests.conftest import make_call
 
 PUBLIC, SIGNED_IN, SIGN_OUT = "public", "signed in", "sign out"
@@ -54,6 +55,9 @@ MATRIX = {
     "dashboard:audit_detail": ("get", "view_audit"),
     "dashboard:audit_call": ("get", "view_audit"),
     "dashboard:audit_export": ("get", "view_audit"),
+    "dashboard:actions_list": ("get", "view_audit"),
+    "dashboard:action_detail": ("get", "view_audit"),
+    "dashboard:actions_export": ("get", "view_audit"),
     "dashboard:team_list": ("get", "manage_team"),
     "dashboard:team_create": ("get", "manage_team"),
     "dashboard:team_edit": ("get", "manage_team"),
@@ -97,7 +101,9 @@ def samples(db, make_member):
     flow = Flow.objects.create(key="f", name="F")
     run = Run.objects.create(kind="broadcast", name="r", audience="x", created_by=owner)
     call = make_call()
+    action = action_record(action="auth.sign_in", person=owner)
     return {
+        "dashboard:action_detail": [action.pk],
         "dashboard:conversation": ["919812345678"],
         "dashboard:conversation_rating": ["919812345678"],
         "dashboard:conversation_message": ["919812345678"],
