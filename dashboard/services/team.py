@@ -36,10 +36,10 @@ def member_create(
     email: str = "",
     time_zone: str = "",
 ) -> AbstractUser:
-    """Create or update an account with exactly one role (recorded in the action log)."""
+    """Create or update an account with exactly one role. Not recorded here: the demo
+    seeding and the tests' fixtures use it too; a person's create is recorded by the
+    team page (``member_change_record``), as Django's admin records its own."""
     user_model = get_user_model()
-    existing = user_model.objects.filter(username=username).values_list("pk", flat=True).first()
-    before = member_snapshot(user_id=existing)
     with transaction.atomic():
         user, _ = user_model.objects.get_or_create(username=username)
         user.first_name, user.last_name, user.email = first_name, last_name, email
@@ -51,7 +51,6 @@ def member_create(
         if time_zone != member.time_zone:
             member.time_zone = time_zone
             member.save(update_fields=["time_zone"])
-    member_change_record(user=user, before=before)
     return user
 
 

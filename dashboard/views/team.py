@@ -15,6 +15,7 @@ from dashboard.permissions import requires
 from dashboard.selectors.team import member_initial, team_members
 from dashboard.services.team import (
     member_active_set,
+    member_change_record,
     member_create,
     member_password_set_record,
     member_update,
@@ -44,6 +45,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
             **{k: data[k] for k in ("username", "role", "first_name", "last_name", "email")},
             time_zone=data["time_zone"],
         )
+        member_change_record(user=person, before={})
         messages.success(request, f"{person.get_username()} can now sign in as {data['role']}.")
         return redirect("dashboard:team_list")
     return render(request, FORM, {"form": form, "heading": "Add a person"})
