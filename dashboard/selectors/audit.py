@@ -128,29 +128,6 @@ def _readable(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-EXPORT_HEADER = [
-    "id",
-    "call_id",
-    "attempt",
-    "started_at",
-    "finished_at",
-    "duration_ms",
-    "username",
-    "origin",
-    "action",
-    "method",
-    "path",
-    "query",
-    "body_summary",
-    "status",
-    "platform_code",
-    "outcome",
-    "detail",
-    "response_bytes",
-    "subject",
-]
-
-
 _EXPORTED = (
     "id",
     "call_id",
@@ -172,6 +149,8 @@ _EXPORTED = (
     "response_bytes",
     "subject",
 )
+# The export's column names: the call's fields, its (effective) outcome named "outcome".
+EXPORT_HEADER = ["outcome" if name == "effective" else name for name in _EXPORTED]
 
 
 def audit_export_rows(*, calls: Any, tz: Any) -> Iterator[list[object]]:
