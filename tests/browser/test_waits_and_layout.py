@@ -211,3 +211,23 @@ def test_a_card_that_waits_too_long_can_be_given_up_and_tried_again(page, stack)
     card.get_by_role("button", name="Try again").click()
     expect(page.locator("#ratings table.bars")).to_be_visible()
     expect(page.locator("#waiting-panel")).to_be_hidden()
+
+
+def test_paging_does_not_wait_behind_the_rows_rating_comments(page, stack):
+    """Each row's rating comment loads on its own once in view (a conversation read each).
+    They load one at a time, so "Next" does not queue behind them for the browser's six
+    connections: with the platform at 1.5 s, the next page comes within a read's time,
+    not after rounds of the comments' reads."""
+    sign_in(page, stack, "manager")
+    page.set_viewport_size({"width": 1280, "height": 2400})  # 40 rows in view at once
+    notes = []
+    page.on("request", lambda request: "/rating-note/" in request.url and notes.append(1))
+    with platform_latency(stack, 1500):
+        page.goto(f"{stack.url}/users/?preset=2")
+        expect(page.locator(".users-table tbody tr").first).to_be_visible()
+        page.wait_for_timeout(300)  # the rows in view have asked for their comments
+        assert notes  # the comments are loading
+        # More rows in view than the browser has connections for one host (six).
+        assert page.locator(".users-table .rating-note").count() > 6
+        page.locator(".pager a[rel=next]").first.click()
+        expect(page.locator(".pager-position")).to_contain_text("Page 2 of", timeout=1400)
