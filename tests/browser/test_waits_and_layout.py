@@ -35,24 +35,37 @@ def platform_latency(stack: Stack, ms: int) -> Iterator[None]:
         set_faults("")
 
 
-# Click, then 100 ms later: is the region being replaced marked busy (dimmed, a moving
-# bar) and the control that asked marked as loading (a spinner; disabled if a button)?
+# Click, and watch (a MutationObserver) for the moment the region being replaced is
+# marked busy (dimmed, a moving bar) and the control that asked is marked as loading (a
+# spinner; disabled if a button): how many ms after the click, or null if not within 100.
+# Watching, not looking once at 100 ms: a quick answer may have cleared both by then on a
+# busy machine.
 LOADING_AFTER_CLICK = """async (selector) => {
   const control = document.querySelector(selector);
-  control.click();
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  return {
-    busy: document.querySelector('[aria-busy="true"]') !== null,
-    loading: control.classList.contains("is-loading")
-      || control.querySelector(".is-loading") !== null
-      || (control.form ? control.classList.contains("is-loading") : false),
+  const start = performance.now();
+  let seen = null;
+  const look = () => {
+    const loading = control.classList.contains("is-loading")
+      || control.querySelector(".is-loading") !== null;
+    if (seen === null && loading && document.querySelector('[aria-busy="true"]') !== null) {
+      seen = performance.now() - start;
+    }
   };
+  const observer = new MutationObserver(look);
+  observer.observe(document.body, {
+    attributes: true, subtree: true, attributeFilter: ["aria-busy", "class"],
+  });
+  control.click();
+  look();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  observer.disconnect();
+  return seen;
 }"""
 
 
 def _shows_loading(page, selector: str) -> None:
-    state = page.evaluate(LOADING_AFTER_CLICK, selector)
-    assert state == {"busy": True, "loading": True}, (selector, state)
+    after = page.evaluate(LOADING_AFTER_CLICK, selector)
+    assert after is not None and after <= 100, (selector, after)
 
 
 def test_every_click_shows_a_loading_state_within_100_ms(page, stack):
