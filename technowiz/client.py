@@ -66,6 +66,7 @@ from technowiz.parsing import (
 )
 from technowiz.retry import RetryPolicy
 from technowiz.types import BroadcastReceipt, ConversationPage, User
+from technowiz.users_body import decode_users_body
 
 __all__ = [
     "Call",
@@ -144,6 +145,7 @@ class Call[T]:
     summary: Mapping[str, Any] = field(default_factory=dict)  # for the audit, redacted
     subject: str = ""  # the platform user the call concerns (its own audit column)
     json_body: Any = None
+    decode: Callable[[bytes], Any] = decode_json  # the body's bytes to JSON
     files: Mapping[str, Any] | None = None
     data: Mapping[str, str] | None = None
 
@@ -228,6 +230,7 @@ class TechnowizClient:
             path=self._path(USERS_PATH),
             query={"attribute_name": name, "attribute_value": value},
             parse=parse_users,
+            decode=decode_users_body,
         )
 
     def conversation(
@@ -523,7 +526,7 @@ class TechnowizClient:
     ) -> T:
         """Turn a received answer into the typed result, or raise its typed error."""
         try:
-            envelope = read_envelope(decode_json(content))
+            envelope = read_envelope(call.decode(content))
         except UnexpectedResponse as exc:
             if 200 <= status < 300:
                 if call.method != "GET":

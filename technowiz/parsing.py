@@ -47,7 +47,7 @@ class Envelope:
 # it, so the page or file would fail). Both arrive only as escapes; a body with one (or
 # with a literal backslash-u that looks like one) has every string cleaned, each such
 # character becoming U+FFFD, the replacement character.
-_UNHOLDABLE_ESCAPE = re.compile(
+UNHOLDABLE_ESCAPE = re.compile(
     rb"\\u0000"
     rb"|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
@@ -79,7 +79,7 @@ def decode_json(content: bytes) -> Any:
         head = content[:1].decode("latin-1")
         kind = "an HTML page" if head == "<" else "not JSON"
         raise UnexpectedResponse(detail=f"body is {kind}") from exc
-    return _holdable(data) if _UNHOLDABLE_ESCAPE.search(content) else data
+    return _holdable(data) if UNHOLDABLE_ESCAPE.search(content) else data
 
 
 def read_envelope(data: Any) -> Envelope:
@@ -236,7 +236,8 @@ _SHARED_LENGTH = 64  # longer texts (comments) are rarely the same twice
 def parse_users(payload: Any) -> list[User]:
     """The ``responseObject`` of ``/users``: ``{"count", "users"}`` or a bare list.
 
-    The list is consumed (emptied) as it is parsed.
+    The list is consumed (emptied) as it is parsed; users ``decode_users_body`` already
+    parsed are taken as they are.
     """
     if isinstance(payload, Mapping):
         payload = payload.get("users", [])
@@ -251,7 +252,8 @@ def parse_users(payload: Any) -> list[User]:
     users = []
     shared: dict[str, str] = {}
     while payload:
-        users.append(parse_user(payload.pop(), shared=shared))
+        raw = payload.pop()
+        users.append(raw if isinstance(raw, User) else parse_user(raw, shared=shared))
     return users
 
 
