@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import threading
 import time
 import uuid
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import httpx
@@ -66,7 +67,7 @@ from technowiz.parsing import (
 )
 from technowiz.retry import RetryPolicy
 from technowiz.types import BroadcastReceipt, ConversationPage, User
-from technowiz.users_body import decode_users_body
+from technowiz.users_body import body_size, decode_users_body
 
 __all__ = [
     "Call",
@@ -93,6 +94,21 @@ def _epoch_ms(moment: datetime, name: str) -> int:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidRequest(f"{name} must be a time-zone-aware datetime.")
     return int(moment.timestamp() * 1000)
+
+
+def _spooled(response: httpx.Response) -> BinaryIO:
+    """The body of ``response`` (opened as a stream) in a temporary file, read from the
+    start: a process reading a long list of users holds the users, not also the answer
+    (55 MB for 200,000 users), as a proxy spools a big response to disk."""
+    body = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _attempt, or here on failure
+    try:
+        for chunk in response.iter_bytes():
+            body.write(chunk)
+        body.seek(0)
+    except BaseException:
+        body.close()
+        raise
+    return body
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -145,12 +161,14 @@ class Call[T]:
     summary: Mapping[str, Any] = field(default_factory=dict)  # for the audit, redacted
     subject: str = ""  # the platform user the call concerns (its own audit column)
     json_body: Any = None
-    decode: Callable[[bytes], Any] = decode_json  # the body's bytes to JSON
+    decode: Callable[[Any], Any] = decode_json  # the body (bytes, or a file if spooled) to JSON
+    spool: bool = False  # the body goes to a temporary file, not memory (see _spooled)
     files: Mapping[str, Any] | None = None
     data: Mapping[str, str] | None = None
 
 
-type Exchange = Callable[[], tuple[httpx.Response, bytes]]
+type Body = bytes | BinaryIO  # an answer's body: bytes, or a temporary file (Call.spool)
+type Exchange = Callable[[], tuple[httpx.Response, Body]]
 
 
 class TechnowizClient:
@@ -231,6 +249,7 @@ class TechnowizClient:
             query={"attribute_name": name, "attribute_value": value},
             parse=parse_users,
             decode=decode_users_body,
+            spool=True,
         )
 
     def conversation(
@@ -383,7 +402,7 @@ class TechnowizClient:
             except TechnowizError as error:
                 started.append(error)
                 continue
-            future = self._exchanges().submit(self._exchange, record, request)
+            future = self._exchanges().submit(self._exchange, record, request, call.spool)
             started.append((record, future.result))
         results: list[Any] = []
         for call, call_id, first in zip(calls, ids, started, strict=True):
@@ -425,7 +444,7 @@ class TechnowizClient:
             else:
                 request = self._build(call)
                 record = self._begin(call, call_id, attempt, request)
-                exchange = partial(self._exchange, record, request)
+                exchange = partial(self._exchange, record, request, call.spool)
             try:
                 return self._attempt(call, record, exchange)
             except TechnowizError as error:
@@ -473,10 +492,14 @@ class TechnowizClient:
                 response, content = exchange()
             except httpx.HTTPError as exc:
                 raise self._failure(call, exc=exc) from None
-            record.status = response.status_code
-            record.response_bytes = len(content)
-            record.retry_after = _retry_after(response)
-            result = self._interpret(call, response.status_code, content, record)
+            try:
+                record.status = response.status_code
+                record.response_bytes = body_size(content)
+                record.retry_after = _retry_after(response)
+                result = self._interpret(call, response.status_code, content, record)
+            finally:
+                if not isinstance(content, bytes):
+                    content.close()  # a spooled body's temporary file
             record.outcome = OK
             return result
         except TechnowizError as exc:
@@ -506,23 +529,24 @@ class TechnowizClient:
             )
 
     def _exchange(
-        self, record: audit.AttemptRecord, request: httpx.Request
-    ) -> tuple[httpx.Response, bytes]:
-        """The breaker, a limiter slot, the request and the whole answer. No database and
-        no audit here: under :meth:`gather` it runs on a pool thread."""
+        self, record: audit.AttemptRecord, request: httpx.Request, spool: bool = False
+    ) -> tuple[httpx.Response, Body]:
+        """The breaker, a limiter slot, the request and the whole answer (in a temporary
+        file when ``spool``). No database and no audit here: under :meth:`gather` it runs
+        on a pool thread."""
         try:
             self.breaker.before()
             with self.limiter.slot(timeout=self.config.queue_timeout):
-                response = self._http.send(request)
+                response = self._http.send(request, stream=spool)
                 try:
-                    return response, response.read()
+                    return response, _spooled(response) if spool else response.read()
                 finally:
                     response.close()
         finally:
             record.ended = time.perf_counter()
 
     def _interpret[T](
-        self, call: Call[T], status: int, content: bytes, record: audit.AttemptRecord
+        self, call: Call[T], status: int, content: Body, record: audit.AttemptRecord
     ) -> T:
         """Turn a received answer into the typed result, or raise its typed error."""
         try:

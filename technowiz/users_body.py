@@ -3,7 +3,9 @@
 Decoding the whole body first held every user as JSON objects before any was parsed:
 190 MB for an answer of 200,000 users, on top of its 55 MB of bytes and the 130 MB of
 users (BENCHMARKS.md, "Memory of a web process"). Here the body is read as a stream of
-JSON events (ijson, its C backend) and only one user's JSON exists at a time.
+JSON events (ijson, its C backend) and only one user's JSON exists at a time; the client
+hands the body over in a temporary file (``Call.spool``), so its bytes are not held
+either.
 
 The standard library's ``json`` stays the judge of what the body says: a body the stream
 cannot read (not JSON, a number too big for a float) or one carrying text no page can
@@ -13,8 +15,11 @@ whole by :func:`decode_json`, exactly as any other answer.
 
 from __future__ import annotations
 
+import io
+import mmap
+import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import ijson
 
@@ -27,22 +32,51 @@ type Shared = dict[str, str]
 _USER_LISTS = frozenset({("responseObject", "users"), ("responseObject",)})
 
 
-def decode_users_body(content: bytes) -> Any:
-    """The body as :func:`decode_json` reads it, its list of users already ``User``.
+def decode_users_body(content: bytes | BinaryIO) -> Any:
+    """The body (bytes, or a file open at its start) as :func:`decode_json` reads it,
+    its list of users already ``User``.
 
     The list is ``responseObject.users`` or a bare ``responseObject`` list; a user that
     cannot be parsed raises :class:`UnexpectedResponse`, as ``parse_users`` does.
     """
-    if not content.strip() or UNHOLDABLE_ESCAPE.search(content):
-        return decode_json(content)
+    body = io.BytesIO(content) if isinstance(content, bytes) else content
+    if _unholdable(body):
+        return decode_json(_whole(body))
     try:
-        return _stream(content)
+        return _stream(body)
     except (ijson.JSONError, UnicodeDecodeError, ValueError, StopIteration):
-        return decode_json(content)  # the standard decoder says what is wrong, or reads it
+        # the standard decoder says what is wrong (an empty body too), or reads it
+        return decode_json(_whole(body))
 
 
-def _stream(content: bytes) -> Any:
-    events = ijson.basic_parse(content, use_float=True)
+def body_size(content: bytes | BinaryIO) -> int:
+    """The bytes of a body, whether held or spooled to a file."""
+    return len(content) if isinstance(content, bytes) else os.fstat(content.fileno()).st_size
+
+
+def _unholdable(body: BinaryIO) -> bool:
+    """Whether the body has an escape of text no page can hold (``UNHOLDABLE_ESCAPE``).
+
+    A file is looked at through a read-only map: its pages are the system's file cache,
+    mapped only while the pattern runs, not a copy in the process.
+    """
+    if isinstance(body, io.BytesIO):
+        with body.getbuffer() as view:
+            return UNHOLDABLE_ESCAPE.search(view) is not None
+    if body_size(body) == 0:
+        return False  # an empty file cannot be mapped
+    with mmap.mmap(body.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return UNHOLDABLE_ESCAPE.search(view) is not None
+
+
+def _whole(body: BinaryIO) -> bytes:
+    body.seek(0)
+    return body.read()
+
+
+def _stream(body: BinaryIO) -> Any:
+    body.seek(0)
+    events = ijson.basic_parse(body, use_float=True)
     event, value = next(events)
     found = _read(events, event, value, (), {})
     for _ in events:  # the rest must be nothing (the parser raises on trailing text)

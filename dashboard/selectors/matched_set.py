@@ -31,7 +31,7 @@ class UserFilter:
     @property
     def cache_key(self) -> str:
         digest = sha256(repr((self.attribute, self.values)).encode()).hexdigest()[:32]
-        return f"users:set2:{digest}"  # set2: kept as pickled chunks (users._encode)
+        return f"users:set3:{digest}"  # set3: compressed pickled chunks (users._encode)
 
     def describe(self) -> str:
         return f"{self.attribute} = " + " or ".join(f"“{v}”" for v in self.values)

@@ -8,21 +8,25 @@ unpickling a big set on every page would be slower than a person waits for a pag
 (BENCHMARKS.md); paging, sorting and searching then cost no platform call.
 
 Memory: a process fetches or decodes one set at a time (``_list_work``), first dropping
-kept sets, oldest first, until the new one fits ``USERS_MEMORY_MB`` with the sets still
-kept; a request for a set another request holds shares that copy. Eight threads each
-decoding a 200,000-user list took a worker past 2 GB (BENCHMARKS.md). The work is
-CPU-bound under one GIL, so one at a time costs the process little throughput.
+its old copy and the kept sets, oldest first, until the new one fits ``USERS_MEMORY_MB``
+with the sets still kept (a set never fetched may be as big as the budget); a request for
+a set another request holds shares that copy. Eight threads each decoding a 200,000-user
+list took a worker past 2 GB (BENCHMARKS.md). The work is CPU-bound under one GIL, so
+one at a time costs the process little throughput.
 """
 
+import gc
 import pickle
 import threading
 import time
 import weakref
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from types import MappingProxyType
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,6 +43,7 @@ from dashboard.selectors.matched_set import (
 from technowiz.client import Call, get_client
 from technowiz.errors import TechnowizError
 from technowiz.types import User
+from technowiz.users_body import body_size, decode_users_body
 
 __all__ = [
     "SORTS",
@@ -81,7 +86,7 @@ def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
         found = _in_process(key, fetched_at)  # decoded by the request we waited for
         if found is not None:
             return found
-        _make_room(size)
+        _make_room(size, replacing=[user_filter])
         stored = cache.get(key)
         if stored is not None and stored[0] == fetched_at:
             return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
@@ -89,23 +94,40 @@ def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
 
 
 def _in_process(key: str, fetched_at: float) -> MatchedSet | None:
-    """The set if this process keeps it or a request holds it, as new as ``fetched_at``."""
+    """The set if this process keeps it or a request holds it, as new as ``fetched_at``.
+
+    A set a request holds but the process no longer keeps is shared, not kept again: it
+    was dropped to make room for another.
+    """
     with _local_lock:
         found = _local.get(key) or _alive.get(key)
         if found is None or found.fetched_at < fetched_at:
             return None
-        _local[key] = found
-        _local.move_to_end(key)
+        if key in _local:
+            _local.move_to_end(key)
         return found
 
 
-def _make_room(size: int) -> None:
-    """Before a set of about ``size`` bytes is fetched or decoded: drop kept sets, oldest
-    first, until it fits ``USERS_MEMORY_MB`` with the ones still kept."""
+def _make_room(size: int, *, replacing: Sequence[UserFilter] = ()) -> None:
+    """Before a set of about ``size`` bytes is fetched or decoded: drop the kept copies of
+    the sets it replaces (``replacing``), then kept sets, oldest first, until it fits
+    ``USERS_MEMORY_MB`` with the ones still kept.
+
+    A page's template context is a reference cycle (Django's ``ContextDict`` and its
+    ``Context``), so a set a finished page showed stays in memory until the cyclic
+    garbage collector runs, which a process holding many objects seldom does: a dropped
+    200,000-user set outlived its pages that way (BENCHMARKS.md). When a set no longer
+    kept is still in memory, collect.
+    """
     budget = settings.USERS_MEMORY_MB * 1024 * 1024
     with _local_lock:
+        for user_filter in replacing:
+            _local.pop(user_filter.cache_key, None)
         while _local and sum(m.approx_bytes for m in _local.values()) + size > budget:
             _local.popitem(last=False)
+        lingering = len(_alive) > len(_local)
+    if lingering:
+        gc.collect()
 
 
 def users_matching(*, user_filter: UserFilter, refresh: bool = False) -> MatchedSet:
@@ -148,7 +170,7 @@ def users_matching_each(filters: Sequence[UserFilter]) -> list[MatchedSet]:
         return sets
     fetched: dict[UserFilter, MatchedSet | TechnowizError] = {}
     with _list_work:
-        _make_room(sum(_size_seen(f) for f in missing))
+        _make_room(sum(_size_seen(f) for f in missing), replacing=missing)
         answers = iter(get_client().gather([call for f in missing for call in _calls(f)]))
         for user_filter in missing:
             try:
@@ -173,7 +195,7 @@ def users_with_each[T](
         return get_client().gather([call])[0], list(sets)
     fetched: dict[UserFilter, MatchedSet | None] = {}
     with _list_work:
-        _make_room(sum(_size_seen(f) for f in missing))
+        _make_room(sum(_size_seen(f) for f in missing), replacing=missing)
         answer, *lists = get_client().gather([call, *(c for f in missing for c in _calls(f))])
         answers = iter(lists)
         for user_filter in missing:
@@ -186,20 +208,32 @@ def users_with_each[T](
 
 
 def _size_seen(user_filter: UserFilter) -> int:
-    """The estimated bytes of the set when it was last fetched (0 when never, or expired)."""
+    """The estimated bytes of the set when it was last fetched; when never (or expired),
+    all of ``USERS_MEMORY_MB``, as it may be as big as anything kept."""
     stamp = cache.get(f"{user_filter.cache_key}:at")
-    return 0 if stamp is None else stamp[1]
+    return settings.USERS_MEMORY_MB * 1024 * 1024 if stamp is None else stamp[1]
 
 
 def _calls(user_filter: UserFilter) -> list[Call[list[User]]]:
     client = get_client()
-    return [client.users_call(user_filter.attribute, value) for value in user_filter.values]
+    return [
+        replace(client.users_call(user_filter.attribute, value), decode=_decode_with_room)
+        for value in user_filter.values
+    ]
+
+
+def _decode_with_room(content: bytes | BinaryIO) -> Any:
+    """An answer's body, parsed once the process has made room for its users (about
+    three times its bytes): pages that ended while the request was on its way may have
+    left their sets to the garbage collector (``_make_room``)."""
+    _make_room(3 * body_size(content))
+    return decode_users_body(content)
 
 
 def _fetch(user_filter: UserFilter) -> MatchedSet:
     """One platform call per value, all at once, and the set kept."""
     with _list_work:
-        _make_room(_size_seen(user_filter))
+        _make_room(_size_seen(user_filter), replacing=[user_filter])
         return _keep_answers(user_filter, get_client().gather(_calls(user_filter)))
 
 
@@ -245,27 +279,34 @@ def _remember(matched: MatchedSet) -> MatchedSet:
 
 
 def _encode(users: Sequence[User]) -> list[bytes]:
-    """What the shared cache keeps: chunks of pickled plain tuples with epoch-ms times.
+    """What the shared cache keeps: chunks of plain tuples with epoch-ms times, each
+    pickled and compressed.
 
     A chunk at a time, so that only one chunk's tuples exist at once besides the users
-    (the whole list as tuples took 78 MB for 200,000 users).
+    (the whole list as tuples took 78 MB for 200,000 users). Compressed (zlib's fastest
+    level: 19 MB of pickles became 7 MB in 0.2 s for 200,000 users), because the cache
+    backend copies the value a few times as it stores it (pickled again, base64 for the
+    database cache) while the new set is also in memory.
     """
     return [
-        pickle.dumps(
-            [
-                (
-                    u.user_id,
-                    u.name,
-                    u.channel,
-                    u.phone,
-                    u.email,
-                    _ms(u.created_at),
-                    _ms(u.last_active_at),
-                    dict(u.attributes),
-                )
-                for u in users[start : start + _CHUNK]
-            ],
-            pickle.HIGHEST_PROTOCOL,
+        zlib.compress(
+            pickle.dumps(
+                [
+                    (
+                        u.user_id,
+                        u.name,
+                        u.channel,
+                        u.phone,
+                        u.email,
+                        _ms(u.created_at),
+                        _ms(u.last_active_at),
+                        dict(u.attributes),
+                    )
+                    for u in users[start : start + _CHUNK]
+                ],
+                pickle.HIGHEST_PROTOCOL,
+            ),
+            1,
         )
         for start in range(0, len(users), _CHUNK)
     ]
@@ -284,7 +325,8 @@ def _decode(chunks: Sequence[bytes]) -> tuple[User, ...]:
             attributes=MappingProxyType(r[7]),
         )
         for chunk in chunks
-        for r in pickle.loads(chunk)  # noqa: S301 - written by _encode, read from our cache
+        # written by _encode, read from our own cache
+        for r in pickle.loads(zlib.decompress(chunk))  # noqa: S301
     )
 
 

@@ -7,6 +7,7 @@ the streaming decoder gives the same users and envelope, or the same error.
 from __future__ import annotations
 
 import json
+import os
 import tracemalloc
 from typing import Any
 
@@ -19,7 +20,7 @@ from technowiz.errors import UnexpectedResponse
 from technowiz.parsing import decode_json, parse_users, read_envelope
 from technowiz.users_body import decode_users_body
 
-from .conftest import ok
+from .conftest import ok, rows
 from .test_parsing import _VALUES, USER
 
 
@@ -144,3 +145,23 @@ def test_the_client_reads_a_bare_list_and_a_hostile_list_of_users(make_client, p
     client = make_client()
     assert [u.user_id for u in client.users_by_attribute("feedback", "1")] == ["u1"]
     assert [u.user_id for u in client.users_by_attribute("feedback", "1")] == ["u\ufffd"]
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.django_db
+def test_a_spooled_answer_is_audited_by_its_size_and_its_file_closed(make_client, platform):
+    """A list's answer goes to a temporary file: the audit row says how many bytes came,
+    and the file is gone after the answer is read, or refused as unreadable."""
+    answer = ok({"count": 2, "users": [{**USER, "user_id": "u1"}, {**USER, "user_id": "u2"}]})
+    platform.script = [answer, httpx.Response(200, content=b"<html>Bad gateway</html>")]
+    client = make_client()
+    before = _open_files()
+    assert [u.user_id for u in client.users_by_attribute("feedback", "1")] == ["u1", "u2"]
+    with pytest.raises(UnexpectedResponse) as refused:
+        client.users_by_attribute("feedback", "1")
+    assert refused.value.detail == "body is an HTML page"
+    assert _open_files() == before
+    assert [row.response_bytes for row in rows()] == [len(answer.content), 24]
