@@ -39,8 +39,13 @@ def decode_users_body(content: bytes | BinaryIO) -> Any:
     The list is ``responseObject.users`` or a bare ``responseObject`` list; a user that
     cannot be parsed raises :class:`UnexpectedResponse`, as ``parse_users`` does.
     """
-    body = io.BytesIO(content) if isinstance(content, bytes) else content
-    if _unholdable(body):
+    if isinstance(content, bytes):
+        unholdable = UNHOLDABLE_ESCAPE.search(content) is not None
+        body: BinaryIO = io.BytesIO(content)  # shares the bytes while only read
+    else:
+        unholdable = _unholdable(content)
+        body = content
+    if unholdable:
         return decode_json(_whole(body))
     try:
         return _stream(body)
@@ -55,14 +60,11 @@ def body_size(content: bytes | BinaryIO) -> int:
 
 
 def _unholdable(body: BinaryIO) -> bool:
-    """Whether the body has an escape of text no page can hold (``UNHOLDABLE_ESCAPE``).
+    """Whether a file has an escape of text no page can hold (``UNHOLDABLE_ESCAPE``).
 
-    A file is looked at through a read-only map: its pages are the system's file cache,
+    It is looked at through a read-only map: its pages are the system's file cache,
     mapped only while the pattern runs, not a copy in the process.
     """
-    if isinstance(body, io.BytesIO):
-        with body.getbuffer() as view:
-            return UNHOLDABLE_ESCAPE.search(view) is not None
     if body_size(body) == 0:
         return False  # an empty file cannot be mapped
     with mmap.mmap(body.fileno(), 0, access=mmap.ACCESS_READ) as view:

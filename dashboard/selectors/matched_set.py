@@ -63,6 +63,10 @@ class MatchedSet:
     def age_seconds(self) -> int:
         return max(0, int(time.time() - self.fetched_at))
 
+    def shown(self) -> "ListShown":
+        """What a page says of the set, for its template context."""
+        return ListShown(self.filter.describe(), self.age_seconds, len(self.users))
+
     def ordered(self, sort: str) -> tuple[User, ...]:
         """The users in ``sort`` order."""
         order = self._orders.get(sort)
@@ -96,6 +100,17 @@ class MatchedSet:
 
     def find(self, user_id: str) -> User | None:
         return next((u for u in self.users if u.user_id == user_id), None)
+
+
+@dataclass(frozen=True)
+class ListShown:
+    """What a page says of a matched set, without the set: a template context is a
+    reference cycle that outlives its page until the garbage collector runs, and a set
+    in it stayed in memory that long (165 MB for 200,000 users; BENCHMARKS.md)."""
+
+    describe: str
+    age_seconds: int
+    size: int
 
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)

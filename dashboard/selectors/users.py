@@ -88,8 +88,10 @@ def users_cached(*, user_filter: UserFilter) -> MatchedSet | None:
             return found
         _make_room(size, replacing=[user_filter])
         stored = cache.get(key)
-        if stored is not None and stored[0] == fetched_at:
-            return _remember(MatchedSet(user_filter, _decode(stored[1]), fetched_at))
+        # A newer set than the stamp said will do: one fetched while this request waited
+        # for the lock (taking it for missing sent the request to the platform again).
+        if stored is not None and stored[0] >= fetched_at:
+            return _remember(MatchedSet(user_filter, _decode(stored[1]), stored[0]))
     return None
 
 

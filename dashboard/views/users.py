@@ -98,7 +98,7 @@ def _results(request: HttpRequest, matched: MatchedSet, data: dict, selection: S
         opened=opened_by(person=request.user, user_ids=ids),
     )
     return {
-        "matched": matched,
+        "listed": matched.shown(),
         "result": result,
         "rows_html": rows_html,
         "select_url": select_url,
@@ -166,7 +166,8 @@ def users_select(request: HttpRequest) -> HttpResponse:
         "assign_form": QueueAssignForm(),
     }
     # A tick never waits on the platform: the set is whatever the cache holds now.
-    context["matched"] = users_cached(user_filter=form.user_filter())
+    matched = users_cached(user_filter=form.user_filter())
+    context["listed"] = matched.shown() if matched is not None else None
     try:
         context["selection"] = selection_update(
             request.user, user_filter=form.user_filter(), op=op, user_ids=user_ids
@@ -179,7 +180,7 @@ def users_select(request: HttpRequest) -> HttpResponse:
     if op in ("all", "clear") and "selection_error" not in context:
         # Every tick box on the page changes: fetch the screen again.
         return HttpResponseLocation(context["next_url"], target="#users-screen", swap="outerHTML")
-    selection, matched = context["selection"], context["matched"]
+    selection = context["selection"]
     # None: "all matching", while the set itself is not at hand to count.
     known = matched is not None or not selection.all_matching
     context["selected_count"] = selection.count(matched) if known else None

@@ -65,6 +65,19 @@ def test_a_list_a_finished_page_showed_is_gone_before_the_next_list_is_fetched(
     assert seen[-1] == ([], [False])
 
 
+def test_a_finished_page_leaves_nothing_holding_its_list(
+    agent_client, sandbox, kept_at_fetch, no_automatic_collection
+):
+    """Its template context (a reference cycle) holds what the page says of the list,
+    not the list: once the process drops it, it is gone without a collection."""
+    response = agent_client.get(ONE_STAR)
+    assert "match feedback = “1”" in response.content.decode()
+    del response
+    gone = weakref.ref(selectors._alive[UserFilter("feedback", ("1",)).cache_key])
+    selectors._local.clear()
+    assert gone() is None
+
+
 def test_a_list_never_fetched_before_gets_all_the_room(
     agent_client, sandbox, settings, kept_at_fetch
 ):
@@ -139,3 +152,25 @@ def _people(count: int, seed: str) -> tuple[User, ...]:
         )
         for index in range(count)
     )
+
+
+def test_a_request_that_waited_while_a_newer_list_came_takes_the_newer_one(settings, monkeypatch):
+    """It read the list's stamp, then waited for the process's one fetch or decode at a
+    time; meanwhile a refresh stored a newer list. It takes that one: taking the list for
+    missing sent the page to the platform again (6 extra calls in a run of
+    bench/memory.py)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(selectors, "_local", type(selectors._local)())
+    goa = UserFilter("city", ("Goa",))
+    selectors.users_keep(user_filter=goa, users=_people(30, "old"), fetched_at=1.0)
+    selectors._local.clear()
+    make_room = selectors._make_room
+
+    def refreshed_meanwhile(size, *, replacing=()):
+        selectors.users_keep(user_filter=goa, users=_people(40, "new"), fetched_at=2.0)
+        selectors._local.clear()
+        make_room(size, replacing=replacing)
+
+    monkeypatch.setattr(selectors, "_make_room", refreshed_meanwhile)
+    found = selectors.users_cached(user_filter=goa)
+    assert found is not None and found.fetched_at == 2.0 and len(found.users) == 40

@@ -156,12 +156,17 @@ def test_a_spooled_answer_is_audited_by_its_size_and_its_file_closed(make_client
     """A list's answer goes to a temporary file: the audit row says how many bytes came,
     and the file is gone after the answer is read, or refused as unreadable."""
     answer = ok({"count": 2, "users": [{**USER, "user_id": "u1"}, {**USER, "user_id": "u2"}]})
-    platform.script = [answer, httpx.Response(200, content=b"<html>Bad gateway</html>")]
+    platform.script = [
+        answer,
+        httpx.Response(200, content=b"<html>Bad gateway</html>"),
+        httpx.Response(200, content=b""),
+    ]
     client = make_client()
     before = _open_files()
     assert [u.user_id for u in client.users_by_attribute("feedback", "1")] == ["u1", "u2"]
-    with pytest.raises(UnexpectedResponse) as refused:
-        client.users_by_attribute("feedback", "1")
-    assert refused.value.detail == "body is an HTML page"
+    for detail in ("body is an HTML page", "empty body"):
+        with pytest.raises(UnexpectedResponse) as refused:
+            client.users_by_attribute("feedback", "1")
+        assert refused.value.detail == detail
     assert _open_files() == before
-    assert [row.response_bytes for row in rows()] == [len(answer.content), 24]
+    assert [row.response_bytes for row in rows()] == [len(answer.content), 24, 0]
