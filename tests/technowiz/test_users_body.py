@@ -158,10 +158,12 @@ def test_a_spooled_answer_is_audited_by_its_size_and_its_file_closed(make_client
     answer = ok({"count": 2, "users": [{**USER, "user_id": "u1"}, {**USER, "user_id": "u2"}]})
     platform.script = [
         answer,
+        answer,
         httpx.Response(200, content=b"<html>Bad gateway</html>"),
         httpx.Response(200, content=b""),
     ]
     client = make_client()
+    client.users_by_attribute("feedback", "1")  # the database's files are open from here on
     before = _open_files()
     assert [u.user_id for u in client.users_by_attribute("feedback", "1")] == ["u1", "u2"]
     for detail in ("body is an HTML page", "empty body"):
@@ -169,4 +171,5 @@ def test_a_spooled_answer_is_audited_by_its_size_and_its_file_closed(make_client
             client.users_by_attribute("feedback", "1")
         assert refused.value.detail == detail
     assert _open_files() == before
-    assert [row.response_bytes for row in rows()] == [len(answer.content), 24, 0]
+    size = len(answer.content)
+    assert [row.response_bytes for row in rows()] == [size, size, 24, 0]
