@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from dashboard.forms.common import DateRangeForm, page_size_field
+from dashboard.forms.common import page_size_field
+from dashboard.forms.log_paging import PAGE_SIZES, LogPagingForm
 from technowiz.models import OUTCOMES
 
 ACTIONS = (
@@ -13,16 +14,10 @@ ACTIONS = (
     ("broadcast.send", "Broadcast send"),
     ("flow.trigger", "Flow trigger"),
 )
-PAGE_SIZES = (50, 100, 200)
-MAX_ID = 2**63 - 1  # a bigint
-CURSOR_ERRORS = {
-    "invalid": "The position in the log must be a call number.",
-    "min_value": "The position in the log must be a call number.",
-    "max_value": "The position in the log must be a call number.",
-}
 
 
-class AuditQueryForm(DateRangeForm):
+class AuditQueryForm(LogPagingForm):
+    rows = "calls"
     username = forms.CharField(label="Person", max_length=150, required=False)
     action = forms.ChoiceField(
         label="Action",
@@ -39,26 +34,6 @@ class AuditQueryForm(DateRangeForm):
     subject = forms.CharField(label="User id or phone", max_length=200, required=False)
     path = forms.CharField(label="Path contains", max_length=200, required=False)
     size = page_size_field(PAGE_SIZES, label="Per page", default=50)
-    before = forms.IntegerField(
-        label="Position",
-        min_value=1,
-        max_value=MAX_ID,
-        required=False,
-        error_messages=CURSOR_ERRORS,
-    )
-    after = forms.IntegerField(
-        label="Position",
-        min_value=0,
-        max_value=MAX_ID,
-        required=False,
-        error_messages=CURSOR_ERRORS,
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("before") is not None and data.get("after") is not None:
-            self.add_error("after", "Ask for older or for newer calls, not both.")
-        return data
 
     def filters(self) -> dict[str, Any]:
         """The filter as keyword arguments for ``audit_calls``."""
